@@ -1,0 +1,31 @@
+# Every target runs from a fresh clone with only Python 3.11, pip and make on the machine.
+SHELL := /bin/bash
+PYTHON311 := $(shell command -v python3.11 2>/dev/null)
+VENV := .venv
+BQ_VENV := .venv-bq
+PY := $(VENV)/bin/python
+
+.PHONY: help check-python venv bq-venv install demo test lint clean
+
+help:
+	@echo "make demo   - run the whole pipeline against the local Help Scout simulator and BigQuery emulator"
+	@echo "make test   - run the test suite"
+
+check-python:
+	@if [ -z "$(PYTHON311)" ]; then echo "error: python3.11 not found on PATH (target-bigquery needs Python 3.11; 3.12 and later are refused)"; exit 1; fi
+
+$(VENV)/.done: pyproject.toml | check-python
+	$(PYTHON311) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -e . --group dev
+	touch $@
+
+venv: $(VENV)/.done
+
+# The BigQuery emulator gets a venv of its own: its pins clash with the loader's and the project's.
+bq-venv: | check-python
+	@if [ ! -f $(BQ_VENV)/.done ] || [ requirements/bq-emulator.txt -nt $(BQ_VENV)/.done ]; then \
+		rm -rf $(BQ_VENV) && $(PYTHON311) -m venv $(BQ_VENV) && \
+		$(BQ_VENV)/bin/pip install -q -r requirements/bq-emulator.txt && \
+		touch $(BQ_VENV)/.done; \
+	fi

@@ -1,0 +1,1 @@
+"""Stream declarations, grouped by the API's own areas."""
