@@ -29,3 +29,27 @@ bq-venv: | check-python
 		$(BQ_VENV)/bin/pip install -q -r requirements/bq-emulator.txt && \
 		touch $(BQ_VENV)/.done; \
 	fi
+
+MELTANO_QUIET := MELTANO_SEND_ANONYMOUS_USAGE_STATS=false MELTANO_DISABLE_TRACKING=true \
+	MELTANO_CLI_DISABLE_VERSION_CHECK=true MELTANO_SNOWPLOW_COLLECTOR_ENDPOINTS='[]'
+
+# Meltano installs the tap (editable) and the pinned loader into .meltano/, from the lock file.
+.meltano/.done: $(VENV)/.done meltano.yml plugins/loaders/target-bigquery--z3z1ma.lock
+	$(MELTANO_QUIET) $(VENV)/bin/meltano install
+	touch $@
+
+install: $(VENV)/.done bq-venv .meltano/.done
+
+demo: install
+	$(MELTANO_QUIET) $(PY) -m devtools.pipeline
+
+test: install
+	$(PY) -m pytest
+
+lint: $(VENV)/.done
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check tap_helpscout
+	$(VENV)/bin/mypy tap_helpscout
+
+clean:
+	rm -rf $(VENV) $(BQ_VENV) .meltano output
