@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 import requests
-from singer_sdk.pagination import BasePageNumberPaginator
+from singer_sdk.pagination import PageNumberPaginator
 from typing_extensions import override
 
 from tap_helpscout import schema as s
@@ -16,7 +16,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 
-class ReportPaginator(BasePageNumberPaginator):
+class ReportPaginator(PageNumberPaginator):
     """Pages of the reports envelope `{results, page, pages, count}`, numbered from 1."""
 
     @override
