@@ -77,6 +77,15 @@ TRUTH_STREAMS = (
     "mailbox_folders",
     "users",
     "happiness_ratings_report",
+    "mailbox_fields",
+    "saved_replies",
+    "teams",
+    "team_members",
+    "tags",
+    "workflows",
+    "webhooks",
+    "organizations",
+    "customer_properties",
 )
 
 
@@ -262,6 +271,20 @@ class SimulatorApp:
         route("GET", "/v2/users/me", "inbox", self._get_me)
         route("GET", "/v2/users/{id}", "inbox", self._get_user)
         route("GET", "/v2/reports/happiness/ratings", "report", self._ratings_report)
+        route("GET", "/v2/mailboxes/{id}/fields", "inbox", self._list_fields)
+        route("GET", "/v2/mailboxes/{id}/saved-replies", "inbox", self._list_saved_replies)
+        route("GET", "/v2/mailboxes/{id}/saved-replies/{reply}", "inbox", self._get_saved_reply)
+        route("GET", "/v2/teams", "inbox", self._list_teams)
+        route("GET", "/v2/teams/{id}/members", "inbox", self._list_team_members)
+        route("GET", "/v2/tags", "inbox", self._list_tags)
+        route("GET", "/v2/tags/{id}", "inbox", self._get_tag)
+        route("GET", "/v2/workflows", "inbox", self._list_workflows)
+        route("GET", "/v2/webhooks", "inbox", self._list_webhooks)
+        route("GET", "/v2/webhooks/{id}", "inbox", self._get_webhook)
+        route("GET", "/v2/organizations", "inbox", self._list_organizations)
+        route("GET", "/v2/organizations/{id}", "inbox", self._get_organization)
+        route("GET", "/v2/customer-properties", "inbox", self._customer_properties)
+        route("GET", "/v2/ratings/{id}", "inbox", self._get_rating)
 
     # -- entry point ---------------------------------------------------------------------------
     def handle(
@@ -847,6 +870,177 @@ class SimulatorApp:
             raise not_found()
         return Response(200, render.user(self.data, int(id), base))
 
+    # -- phase 2 endpoints ---------------------------------------------------------------------
+    def _list_fields(self, base: str, params: list[tuple[str, str]], id: str) -> Response:
+        index = self._mailbox_index(id)
+        box_id = int(self.data.mailboxes[index]["id"])
+        return self._hal(
+            base,
+            f"/v2/mailboxes/{id}/fields",
+            params,
+            "fields",
+            self.data.fields_by_mailbox[index],
+            DEFAULT_PAGE_SIZE,
+            lambda item: render.mailbox_field(item, box_id, base),
+        )
+
+    def _list_saved_replies(
+        self,
+        base: str,
+        params: list[tuple[str, str]],
+        id: str,
+    ) -> Response:
+        index = self._mailbox_index(id)
+        include_chat = _first_values(params).get("includeChatReplies", "true") != "false"
+        replies = render.saved_replies(self.data, index)
+        if not include_chat:
+            replies = [reply for reply in replies if not reply["chatText"]]
+        # A bare JSON array: this endpoint has neither HAL envelope nor paging.
+        return Response(200, [render.saved_reply_summary(reply) for reply in replies])
+
+    def _get_saved_reply(
+        self,
+        base: str,
+        params: list[tuple[str, str]],
+        id: str,
+        reply: str,
+    ) -> Response:
+        for item in render.saved_replies(self.data, self._mailbox_index(id)):
+            if item["id"] == int(reply):
+                return Response(200, item)
+        raise not_found()
+
+    def _list_teams(self, base: str, params: list[tuple[str, str]]) -> Response:
+        return self._hal(
+            base,
+            "/v2/teams",
+            params,
+            "teams",
+            self.data.teams,
+            DEFAULT_PAGE_SIZE,
+            lambda item: render.team(item, base),
+        )
+
+    def _list_team_members(
+        self,
+        base: str,
+        params: list[tuple[str, str]],
+        id: str,
+    ) -> Response:
+        for index, item in enumerate(self.data.teams):
+            if item["id"] == int(id):
+                members = self.data.team_members[index]
+                return self._hal(
+                    base,
+                    f"/v2/teams/{id}/members",
+                    params,
+                    "users",
+                    members,
+                    DEFAULT_PAGE_SIZE,
+                    lambda user_id: render.user(self.data, user_id, base),
+                )
+        raise not_found()
+
+    def _sorted_tags(self) -> list[dict[str, Any]]:
+        return sorted(self.data.tags, key=lambda item: (str(item["name"]), int(item["id"])))
+
+    def _list_tags(self, base: str, params: list[tuple[str, str]]) -> Response:
+        return self._hal(
+            base, "/v2/tags", params, "tags", self._sorted_tags(), DEFAULT_PAGE_SIZE, render.tag
+        )
+
+    def _get_tag(self, base: str, params: list[tuple[str, str]], id: str) -> Response:
+        for item in self.data.tags:
+            if item["id"] == int(id):
+                return Response(200, render.tag(item))
+        raise not_found()
+
+    def _list_workflows(self, base: str, params: list[tuple[str, str]]) -> Response:
+        first = _first_values(params)
+        mailbox_ids = _int_set(first.get("mailboxId"), "mailboxId")
+        kind = first.get("type")
+        items = [
+            item
+            for item in render.workflows(self.data)
+            if (not mailbox_ids or item["mailboxId"] in mailbox_ids)
+            and (not kind or item["type"] == kind)
+        ]
+        return self._hal(
+            base,
+            "/v2/workflows",
+            params,
+            "workflows",
+            items,
+            DEFAULT_PAGE_SIZE,
+            lambda item: {
+                **item,
+                "_links": {"self": {"href": f"{base}/v2/workflows/{item['id']}"}},
+            },
+        )
+
+    def _webhook(self, item: dict[str, Any], base: str) -> dict[str, Any]:
+        return {**item, "_links": {"self": {"href": f"{base}/v2/webhooks/{item['id']}"}}}
+
+    def _list_webhooks(self, base: str, params: list[tuple[str, str]]) -> Response:
+        return self._hal(
+            base,
+            "/v2/webhooks",
+            params,
+            "webhooks",
+            render.webhooks(self.data),
+            DEFAULT_PAGE_SIZE,
+            lambda item: self._webhook(item, base),
+        )
+
+    def _get_webhook(self, base: str, params: list[tuple[str, str]], id: str) -> Response:
+        for item in render.webhooks(self.data):
+            if item["id"] == int(id):
+                return Response(200, self._webhook(item, base))
+        raise not_found()
+
+    def _list_organizations(self, base: str, params: list[tuple[str, str]]) -> Response:
+        indexes = list(range(len(self.data.organizations)))
+        field_name, _, order = (_first_values(params).get("sort") or "name,asc").partition(",")
+        if field_name == "name":
+            indexes.sort(
+                key=lambda i: (str(self.data.organizations[i]["name"]), i), reverse=order == "desc"
+            )
+        return self._hal(
+            base,
+            "/v2/organizations",
+            params,
+            "organizations",
+            indexes,
+            DEFAULT_PAGE_SIZE,
+            lambda index: render.organization(self.data, index, base),
+        )
+
+    def _get_organization(
+        self,
+        base: str,
+        params: list[tuple[str, str]],
+        id: str,
+    ) -> Response:
+        counts = _first_values(params).get("includeCounts") == "true"
+        for index, item in enumerate(self.data.organizations):
+            if item["id"] == int(id):
+                return Response(200, render.organization(self.data, index, base, counts=counts))
+        raise not_found()
+
+    def _customer_properties(self, base: str, params: list[tuple[str, str]]) -> Response:
+        definitions = render.customer_property_definitions(self.data.seed)
+        body = {
+            "_embedded": {"customer-properties": definitions},
+            "_links": {"self": {"href": f"{base}/v2/customer-properties"}},
+        }
+        return Response(200, body)
+
+    def _get_rating(self, base: str, params: list[tuple[str, str]], id: str) -> Response:
+        ref = self.data.rating_by_id.get(int(id))
+        if ref is None or not ref.conversation.live:
+            raise not_found()
+        return Response(200, render.rating(self.data, ref, base))
+
     # -- reports -------------------------------------------------------------------------------
     def _ratings_report(self, base: str, params: list[tuple[str, str]]) -> Response:
         first = _first_values(params)
@@ -974,7 +1168,46 @@ class SimulatorApp:
                     if ref.conversation.live
                 ],
             }
+            builders.update(self._phase2_truth())
             return {name: render.strip_links(builders[name]()) for name in wanted}
+
+    def _phase2_truth(self) -> dict[str, Callable[[], list[Any]]]:
+        data = self.data
+
+        def fields_() -> list[Any]:
+            return [
+                {**render.mailbox_field(item, int(box["id"]), ""), "mailboxId": box["id"]}
+                for box, items in zip(data.mailboxes, data.fields_by_mailbox, strict=True)
+                for item in items
+            ]
+
+        def replies() -> list[Any]:
+            return [
+                {**render.saved_reply_summary(reply), "mailboxId": box["id"]}
+                for index, box in enumerate(data.mailboxes)
+                for reply in render.saved_replies(data, index)
+            ]
+
+        def members() -> list[Any]:
+            return [
+                {**render.user(data, user_id, ""), "teamId": item["id"]}
+                for item, ids in zip(data.teams, data.team_members, strict=True)
+                for user_id in ids
+            ]
+
+        return {
+            "mailbox_fields": fields_,
+            "saved_replies": replies,
+            "teams": lambda: [render.team(item, "") for item in data.teams],
+            "team_members": members,
+            "tags": lambda: [render.tag(item) for item in self._sorted_tags()],
+            "workflows": lambda: render.workflows(data),
+            "webhooks": lambda: render.webhooks(data),
+            "organizations": lambda: [
+                render.organization(data, index, "") for index in range(len(data.organizations))
+            ],
+            "customer_properties": lambda: render.customer_property_definitions(data.seed),
+        }
 
     def _truth_conversations(self) -> list[Any]:
         return [

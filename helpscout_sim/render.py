@@ -672,3 +672,149 @@ def rating(data: Dataset, ref: RatingRef, base: str) -> Json:
             "user": href(f"{base}/v2/users/{author}"),
         },
     }
+
+
+# -- phase 2: the further read endpoints ----------------------------------------------------------
+
+WEBHOOK_EVENTS = (
+    "convo.created",
+    "convo.status",
+    "convo.tags",
+    "convo.deleted",
+    "convo.merged",
+    "customer.created",
+    "satisfaction.ratings",
+    "tag.created",
+)
+
+
+def mailbox_field(definition: dict[str, Any], mailbox_id: int, base: str) -> Json:
+    """A custom field definition of a mailbox."""
+    return {
+        "id": definition["id"],
+        "name": definition["name"],
+        "type": definition["type"],
+        "order": definition["order"],
+        "required": definition["required"],
+        "options": [dict(option) for option in definition["options"]],
+        "_links": {"self": href(f"{base}/v2/mailboxes/{mailbox_id}/fields/{definition['id']}")},
+    }
+
+
+def saved_replies(data: Dataset, mailbox_index: int) -> list[Json]:
+    """Saved replies of a mailbox in their full form (``text``/``chatText``)."""
+    rng = record_rng(data.seed, SALT_MISC, 1000 + mailbox_index)
+    replies = []
+    for number in range(4):
+        text = rng.choice(words.AGENT_LINES)
+        reply: Json = {
+            "id": 234_000 + mailbox_index * 10 + number,
+            "name": f"Reply {number + 1}: {text[:24].rstrip()}",
+            "text": f"Hi there,<br /><br />{text}<br /><br />Thanks!",
+            "chatText": text if rng.random() < 0.5 else None,
+        }
+        replies.append(reply)
+    return replies
+
+
+def saved_reply_summary(reply: Json) -> Json:
+    """The list form: ``preview`` and, for replies with chat text, ``chatPreview``."""
+    summary: Json = {
+        "id": reply["id"],
+        "name": reply["name"],
+        "preview": _TAG.sub(" ", reply["text"]).strip()[:100],
+    }
+    if reply["chatText"]:
+        summary["chatPreview"] = reply["chatText"][:100]
+    return summary
+
+
+def team(item: dict[str, Any], base: str) -> Json:
+    """A team."""
+    root = f"{base}/v2/teams/{item['id']}"
+    out: Json = {
+        key: item[key] for key in ("id", "name", "timezone", "photoUrl", "mention", "initials")
+    }
+    out["createdAt"] = iso(item["createdAt"])
+    out["updatedAt"] = iso(item["updatedAt"])
+    out["_links"] = {"self": href(root), "teamMembers": href(f"{root}/members")}
+    return out
+
+
+def tag(item: dict[str, Any]) -> Json:
+    """A tag (the tags endpoint calls the label ``name``; conversations call it ``tag``)."""
+    out: Json = {key: item[key] for key in ("id", "slug", "name", "color")}
+    out["createdAt"] = iso(item["createdAt"])
+    if "updatedAt" in item:
+        out["updatedAt"] = iso(item["updatedAt"])
+    out["ticketCount"] = item["ticketCount"]
+    return out
+
+
+def workflows(data: Dataset) -> list[Json]:
+    """Workflows of every mailbox, without links."""
+    rng = record_rng(data.seed, SALT_MISC, 2000)
+    names = (
+        "Tag invoices from billing senders",
+        "Close stale pending",
+        "Route VIPs",
+        "Auto-reply after hours",
+    )
+    result = []
+    for index, box in enumerate(data.mailboxes):
+        for order in range(1, 4):
+            created = int(box["createdAt"]) + rng.randrange(300 * DAY_SECONDS)
+            result.append(
+                {
+                    "id": 990_000 + index * 10 + order,
+                    "mailboxId": box["id"],
+                    "type": "automatic" if order != 2 else "manual",
+                    "status": rng.choice(("active", "active", "inactive", "invalid")),
+                    "order": order,
+                    "name": names[(index + order) % len(names)],
+                    "createdAt": iso(created),
+                    "modifiedAt": iso(
+                        min(data.data_end, created + rng.randrange(200 * DAY_SECONDS))
+                    ),
+                }
+            )
+    return result
+
+
+def webhooks(data: Dataset) -> list[Json]:
+    """Webhooks of the account, including the ``secret`` the API returns."""
+    rng = record_rng(data.seed, SALT_MISC, 3000)
+    result = []
+    for number in range(2):
+        result.append(
+            {
+                "id": 12_000 + number + 1,
+                "url": f"https://hooks.example.net/helpscout/{number}",
+                "state": "enabled" if number == 0 else "disabled",
+                "events": sorted(rng.sample(WEBHOOK_EVENTS, 3)),
+                "notification": number == 1,
+                "payloadVersion": "V2",
+                "label": ("warehouse change feed", "legacy notifier")[number],
+                "mailboxIds": [data.mailboxes[0]["id"]],
+                "secret": f"{rng.getrandbits(80):020x}",
+            }
+        )
+    return result
+
+
+def organization(data: Dataset, index: int, base: str, *, counts: bool = False) -> Json:
+    """An organization; ``counts`` adds what ``includeCounts=true`` adds."""
+    item = data.organizations[index]
+    out: Json = dict(item)
+    out["domains"] = list(item["domains"])
+    out["phones"] = list(item["phones"])
+    if counts:
+        members = {c.id for c in data.customers if c.organization_index == index}
+        out["customerCount"] = len(members)
+        out["conversationCount"] = sum(
+            1
+            for conv in data.live_conversations()
+            if data.customers[conv.customer_index].id in members
+        )
+    out["_links"] = {"self": href(f"{base}/v2/organizations/{item['id']}")}
+    return out
