@@ -150,6 +150,8 @@ class Switches:
     retry_after_header: str
     count_token_requests: bool
     latency_ms: int
+    rate_window_seconds: int
+    other_client_per_minute: int
     unauthorized_body: str
     token_expires_in: int
     empty_page_number: int
@@ -171,6 +173,9 @@ _SWITCH_CHOICES: dict[str, tuple[Any, ...]] = {
     "empty_page_number": (0, 1),
 }
 
+_POSITIVE_SWITCHES = frozenset({"rate_window_seconds"})
+_NON_NEGATIVE_SWITCHES = frozenset({"other_client_per_minute", "rate_limit_per_minute"})
+
 
 @dataclass
 class Stats:
@@ -185,25 +190,52 @@ class Stats:
     duplicate_query_params: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
+    other_client_requests: int = 0
 
 
 class RateBudget:
-    """The account's per-minute budget, shared by every token, in fixed clock-minute windows."""
+    """The account's budget, shared by every token, in fixed clock-aligned windows.
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    ``other_per_window`` requests are spent by another client of the same account, spread
+    evenly over each window (case C1), so the remaining count falls faster than one's own use.
+    """
+
+    def __init__(self, clock: Callable[[], float], window: int = 60) -> None:
         self._clock = clock
-        self.window_start = math.floor(clock() / 60) * 60
+        self.window = max(1, window)
+        self.other_per_window = 0
+        self.window_start = self._start_of(clock())
         self.used = 0
+        self.other_spent_total = 0
+        self._other_counted = 0
+
+    def _start_of(self, moment: float) -> float:
+        return math.floor(moment / self.window) * self.window
 
     def _roll(self) -> None:
-        start = math.floor(self._clock() / 60) * 60
+        now = self._clock()
+        start = self._start_of(now)
         if start != self.window_start:
-            self.window_start, self.used = start, 0
+            self._settle_other(self.window_start + self.window)
+            self.window_start, self.used, self._other_counted = start, 0, 0
+        self._settle_other(now)
+
+    def _settle_other(self, moment: float) -> None:
+        """Let the other client spend its share of the window up to ``moment``."""
+        elapsed = min(max(0.0, moment - self.window_start), float(self.window))
+        due = math.floor(self.other_per_window * elapsed / self.window)
+        if due > self._other_counted:
+            self.other_spent_total += due - self._other_counted
+            self._other_counted = due
+
+    def total_used(self) -> int:
+        """Requests spent in the current window by every client together."""
+        return self.used + self._other_counted
 
     def spend(self, limit: int, units: int = 1) -> bool:
         """Spend ``units`` if the budget allows; False means answer 429."""
         self._roll()
-        if limit and self.used + units > limit:
+        if limit and self.total_used() + units > limit:
             return False
         self.used += units
         return True
@@ -214,17 +246,25 @@ class RateBudget:
         shown = limit or UNLIMITED_HEADER_VALUE
         return {
             "X-RateLimit-Limit-Minute": str(shown),
-            "X-RateLimit-Remaining-Minute": str(max(0, shown - self.used)),
+            "X-RateLimit-Remaining-Minute": str(max(0, shown - self.total_used())),
         }
 
     def seconds_to_reset(self) -> int:
-        """Whole seconds until the current minute window ends (at least 1)."""
-        return max(1, math.ceil(self.window_start + 60 - self._clock()))
+        """Whole seconds until the current window ends, rounded up (at least 1)."""
+        self._roll()
+        return max(1, math.ceil(self.window_start + self.window - self._clock()))
+
+    def set_window(self, seconds: int) -> None:
+        """Change the window length; a fresh window starts now."""
+        self.window = max(1, seconds)
+        self.reset()
 
     def reset(self) -> None:
         """Start a fresh window now."""
-        self.window_start = math.floor(self._clock() / 60) * 60
+        self.window_start = self._start_of(self._clock())
         self.used = 0
+        self._other_counted = 0
+        self._settle_other(self._clock())
 
 
 Route = tuple[str, re.Pattern[str], str, str, Callable[..., Response]]
@@ -240,7 +280,8 @@ class SimulatorApp:
         self.data: Dataset = build_dataset(config)
         self.switches = Switches.from_config(config)
         self.tokens: dict[str, float] = {}
-        self.budget = RateBudget(clock)
+        self.budget = RateBudget(clock, config.rate_window_seconds)
+        self.budget.other_per_window = config.other_client_per_minute
         self.stats = Stats()
         self.request_log: deque[dict[str, Any]] = deque(maxlen=max(1, config.request_log_size))
         self._cache: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
@@ -1129,7 +1170,7 @@ class SimulatorApp:
                 )
             return Response(200, self.truth(stream), PLAIN_JSON)
         if path == "/_sim/stats" and method == "GET":
-            return Response(200, asdict(self.stats), PLAIN_JSON)
+            return Response(200, self.stats_state(), PLAIN_JSON)
         if path == "/_sim/requests" and method == "GET":
             return Response(200, {"requests": list(self.request_log)}, PLAIN_JSON)
         if path == "/_sim/control" and method == "GET":
@@ -1233,11 +1274,20 @@ class SimulatorApp:
                 result.append(rendered)
         return result
 
+    def stats_state(self) -> dict[str, Any]:
+        """The counters of ``GET /_sim/stats``."""
+        with self.lock:
+            self.budget.headers(0)  # let the other client catch up with the clock
+            self.stats.other_client_requests = self.budget.other_spent_total
+            return asdict(self.stats)
+
     def control_state(self) -> dict[str, Any]:
         """Current switches plus live figures."""
         with self.lock:
             state = asdict(self.switches)
             state["budget_used_this_minute"] = self.budget.used
+            state["budget_used_by_all_clients"] = self.budget.total_used()
+            state["seconds_to_window_reset"] = self.budget.seconds_to_reset()
             state["tokens_live"] = sum(1 for t in self.tokens.values() if t > self.clock())
             state["data_version"] = self.data.version
             return state
@@ -1273,6 +1323,10 @@ class SimulatorApp:
                         raise ValueError(f"{key} must be a string")
                     if key in _SWITCH_CHOICES and value not in _SWITCH_CHOICES[key]:
                         raise ValueError(f"{key} must be one of {_SWITCH_CHOICES[key]}")
+                    if key in _POSITIVE_SWITCHES and value < 1:
+                        raise ValueError(f"{key} must be at least 1")
+                    if key in _NON_NEGATIVE_SWITCHES and value < 0:
+                        raise ValueError(f"{key} must not be negative")
                 elif key == "spend_budget" and (
                     isinstance(value, bool) or not isinstance(value, int)
                 ):
@@ -1280,6 +1334,10 @@ class SimulatorApp:
             for key, value in changes.items():
                 if key in switch_types:
                     setattr(self.switches, key, value)
+                    if key == "rate_window_seconds":
+                        self.budget.set_window(value)
+                    elif key == "other_client_per_minute":
+                        self.budget.other_per_window = value
                 else:
                     actions[key](value)
             return self.control_state()

@@ -75,6 +75,18 @@ class SimulatorConfig:
     rate_limit_per_minute: int = field(
         default=400, metadata=_doc("account-wide requests per minute (0 = unlimited)", "api")
     )
+    rate_window_seconds: int = field(
+        default=60,
+        metadata=_doc(
+            "length of the rate window in seconds (the API's is 60; tests use less)", "api"
+        ),
+    )
+    other_client_per_minute: int = field(
+        default=0,
+        metadata=_doc(
+            "requests another client of the account spends per window, spread evenly", "api"
+        ),
+    )
     retry_after_header: str = field(
         default="x-ratelimit",
         metadata=_doc("header on a 429: x-ratelimit, retry-after or both", "api"),
@@ -113,6 +125,12 @@ class SimulatorConfig:
             raise ValueError(f"retry_after_header must be one of {RETRY_AFTER_VARIANTS}")
         if self.unauthorized_body not in UNAUTHORIZED_BODIES:
             raise ValueError(f"unauthorized_body must be one of {UNAUTHORIZED_BODIES}")
+        if self.rate_window_seconds < 1:
+            raise ValueError("rate_window_seconds must be at least 1")
+        if self.other_client_per_minute < 0 or self.rate_limit_per_minute < 0:
+            raise ValueError(
+                "rate_limit_per_minute and other_client_per_minute must not be negative"
+            )
         if self.empty_page_number not in (0, 1):
             raise ValueError("empty_page_number must be 0 or 1")
         for name in ("conversations", "customers", "users", "mailboxes", "tags"):
