@@ -1,0 +1,211 @@
+"""The tap as a process against the simulator over HTTP: every stream, state, and the cases."""
+
+from __future__ import annotations
+
+import collections
+import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.support.tap_runner import discover, run_tap, select_only, sim_config
+
+SEVEN_STREAMS = (
+    "conversations",
+    "conversation_threads",
+    "customers",
+    "mailboxes",
+    "mailbox_folders",
+    "users",
+    "happiness_ratings_report",
+)
+
+
+def _epoch(value: str) -> int:
+    return int(datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+
+
+@pytest.fixture(scope="module")
+def full_run(shared_sim: Any) -> Any:
+    run = run_tap(sim_config(shared_sim))
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run
+
+
+@pytest.mark.parametrize("stream", SEVEN_STREAMS)
+def test_every_record_the_simulator_holds_is_emitted_once(
+    full_run: Any, shared_sim: Any, stream: str
+) -> None:
+    truth = shared_sim.truth(stream)[stream]
+    if stream == "happiness_ratings_report":
+        expected = [(r["ratingCustomerId"], r["id"], r["ratingCreatedAt"]) for r in truth]
+        emitted = [
+            (r["rating_customer_id"], r["conversation_id"], r["rating_created_at"])
+            for r in full_run.records(stream)
+        ]
+    else:
+        expected = [record["id"] for record in truth]
+        emitted = [record["id"] for record in full_run.records(stream)]
+    assert expected, f"the simulator holds no {stream}: the test would prove nothing"
+    assert sorted(emitted) == sorted(expected)
+
+
+def test_threads_carry_their_conversation_and_long_conversations_are_whole(
+    full_run: Any, shared_sim: Any
+) -> None:
+    truth = collections.defaultdict(set)
+    for thread in shared_sim.truth("conversation_threads")["conversation_threads"]:
+        truth[thread["conversationId"]].add(thread["id"])
+    emitted = collections.defaultdict(set)
+    for thread in full_run.records("conversation_threads"):
+        emitted[thread["conversation_id"]].add(thread["id"])
+    assert emitted == truth
+    # Case C6: threads come 25 to a page; conversations with 30 threads arrive whole.
+    assert any(len(ids) == 30 for ids in emitted.values())
+
+
+def test_records_are_snake_case_and_typed(full_run: Any) -> None:
+    conversation = full_run.records("conversations")[0]
+    assert "customer_waiting_since" in conversation
+    assert "modified_window_end" in conversation
+    assert "_embedded" not in conversation
+    assert "_links" not in conversation
+    customer = next(c for c in full_run.records("customers") if c.get("emails"))
+    assert {"emails", "phones", "social_profiles", "address"} <= customer.keys()
+    assert all(
+        key == key.lower()
+        for record in full_run.messages
+        if record["type"] == "RECORD"
+        for key in record["record"]
+    )
+    ids = [c["id"] for c in full_run.records("conversations")]
+    assert max(ids) > 2**31, "conversation ids above 2^31 must survive as integers"
+
+
+def test_timestamps_leave_as_rfc3339_utc(full_run: Any) -> None:
+    for stream in SEVEN_STREAMS:
+        schema = full_run.schema(stream)
+        stamps = [
+            name for name, prop in schema["properties"].items() if prop.get("format") == "date-time"
+        ]
+        for record in full_run.records(stream):
+            for name in stamps:
+                value = record.get(name)
+                assert value is None or value.endswith("Z"), (stream, name, value)
+
+
+def test_customers_with_and_without_embedded_entries_are_all_emitted(full_run: Any) -> None:
+    # Case C8: embedded entries come and go; none of it is an error.
+    customers = full_run.records("customers")
+    assert any(c["emails"] for c in customers)
+    assert any(c["emails"] is None for c in customers)
+    assert any(c["emails"] and c["address"] is None for c in customers)
+
+
+def test_odd_thread_states_and_missing_timestamps_are_kept(full_run: Any) -> None:
+    # Cases C9 and C10: null or unexpected states; conversations without user activity.
+    threads = full_run.records("conversation_threads")
+    assert any(t["state"] is None for t in threads)
+    assert any(t["state"] == "hidden" for t in threads)
+    assert any(t["type"] == "lineitem" and t["body"] is None for t in threads)
+    conversations = full_run.records("conversations")
+    assert any(c["user_updated_at"] is None for c in conversations)
+
+
+def test_every_conversation_request_asks_for_all_statuses(full_run: Any, shared_sim: Any) -> None:
+    # Case C5: the API's default status hides pending, closed and spam conversations.
+    requests = [
+        r for r in shared_sim.app.request_log if urlparse(r["path"]).path == "/v2/conversations"
+    ]
+    assert requests
+    for request in requests:
+        query = parse_qs(urlparse(request["path"]).query)
+        assert query["status"] == ["all"], request
+        assert all(len(values) == 1 for values in query.values()), "a parameter was sent twice"
+
+
+def test_a_second_run_from_the_final_state_reads_nothing_new(
+    full_run: Any, shared_sim: Any
+) -> None:
+    second = run_tap(sim_config(shared_sim), state=full_run.states()[-1])
+    assert second.returncode == 0, second.stderr[-3000:]
+    counts = second.counts()
+    for stream in (
+        "conversations",
+        "conversation_threads",
+        "customers",
+        "happiness_ratings_report",
+    ):
+        assert counts.get(stream, 0) == 0, stream
+    # FULL_TABLE streams are read whole every time.
+    assert counts["mailboxes"] == len(shared_sim.truth("mailboxes")["mailboxes"])
+
+
+def test_no_thread_body_or_customer_email_reaches_the_log(full_run: Any, shared_sim: Any) -> None:
+    emails = {
+        entry["value"]
+        for customer in shared_sim.truth("customers")["customers"]
+        for entry in customer.get("_embedded", {}).get("emails", [])
+    }
+    assert emails
+    assert not [email for email in emails if email in full_run.stderr]
+    bodies = [t["body"] for t in full_run.records("conversation_threads") if t["body"]]
+    assert not [body for body in bodies[:200] if body in full_run.stderr]
+
+
+def test_camel_case_mode_keeps_the_apis_names(shared_sim: Any) -> None:
+    run = run_tap(sim_config(shared_sim, key_case="camelCase"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    conversation = run.records("conversations")[0]
+    assert "customerWaitingSince" in conversation
+    assert "modifiedWindowEnd" in conversation
+    rating = run.records("happiness_ratings_report")[0]
+    assert {"conversationId", "threadId", "ratingCustomerId"} <= rating.keys()
+
+
+def test_state_never_claims_an_unfinished_window(sim_factory: Any) -> None:
+    # Enough conversations and customers that the windows must be split several times.
+    sim = sim_factory(seed=5, conversations=1400, customers=2600, history_days=400)
+    run = run_tap(sim_config(sim))
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    hidden_modified = {
+        conversation.id: conversation.modified_at
+        for conversation in sim.app.data.live_conversations()
+    }
+    threads_of = collections.defaultdict(set)
+    for thread in sim.truth("conversation_threads")["conversation_threads"]:
+        threads_of[thread["conversationId"]].add(thread["id"])
+    customer_updated = {
+        c["id"]: _epoch(c["updatedAt"]) for c in sim.truth("customers")["customers"]
+    }
+
+    seen: dict[str, set[int]] = collections.defaultdict(set)
+    bookmarks_seen = set()
+    for message in run.messages:
+        if message["type"] == "RECORD":
+            seen[message["stream"]].add(message["record"].get("id", 0))
+            continue
+        if message["type"] != "STATE":
+            continue
+        bookmarks = message["value"].get("bookmarks", {})
+        if value := bookmarks.get("conversations", {}).get("replication_key_value"):
+            bookmarks_seen.add(value)
+            bound = _epoch(value)
+            claimed = {cid for cid, modified in hidden_modified.items() if modified <= bound}
+            assert claimed <= seen["conversations"], f"STATE {value} claims unread conversations"
+            for cid in claimed:
+                assert threads_of[cid] <= seen["conversation_threads"], (value, cid)
+        if value := bookmarks.get("customers", {}).get("replication_key_value"):
+            bound = _epoch(value)
+            claimed = {cid for cid, updated in customer_updated.items() if updated <= bound}
+            assert claimed <= seen["customers"], f"STATE {value} claims unread customers"
+    assert len(bookmarks_seen) >= 3, "the sync should have finished several windows"
+
+
+def test_only_some_streams_selected(shared_sim: Any) -> None:
+    catalog = select_only(discover(sim_config(shared_sim)), {"users"})
+    run = run_tap(sim_config(shared_sim), catalog=catalog)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert set(run.counts()) == {"users"}
