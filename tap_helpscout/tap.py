@@ -13,6 +13,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 from tap_helpscout.auth import ClientCredentialsAuthenticator
+from tap_helpscout.errors import HelpScoutAPIError
 from tap_helpscout.streams.conversations import (
     ConversationsStream,
     ConversationThreadsStream,
@@ -151,6 +152,16 @@ class TapHelpScout(Tap):
         if end_date := self.config.get("end_date"):
             bound = min(bound, parse_time(end_date))
         return bound
+
+    @override
+    def sync_all(self) -> None:
+        try:
+            super().sync_all()
+        except HelpScoutAPIError as error:
+            # A refused credential or an API that keeps failing is a message for a person, not
+            # a traceback; the STATE written so far only claims finished windows.
+            self.logger.error("%s", error)
+            raise SystemExit(1) from None
 
     @override
     def discover_streams(self) -> list[HelpScoutStream]:
