@@ -153,14 +153,15 @@ class TapHelpScout(Tap):
             bound = min(bound, parse_time(end_date))
         return bound
 
+    @classmethod
     @override
-    def sync_all(self) -> None:
+    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
         try:
-            super().sync_all()
+            super().invoke(**kwargs)
         except HelpScoutAPIError as error:
             # A refused credential or an API that keeps failing is a message for a person, not
             # a traceback; the STATE written so far only claims finished windows.
-            self.logger.error("%s", error)
+            cls.logger.error("%s", error)
             raise SystemExit(1) from None
 
     @override

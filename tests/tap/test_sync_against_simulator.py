@@ -209,3 +209,13 @@ def test_only_some_streams_selected(shared_sim: Any) -> None:
     run = run_tap(sim_config(shared_sim), catalog=catalog)
     assert run.returncode == 0, run.stderr[-3000:]
     assert set(run.counts()) == {"users"}
+
+
+def test_a_wrong_secret_ends_the_run_with_one_line_and_no_traceback(shared_sim: Any) -> None:
+    secret = "wrong-secret-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+    run = run_tap(sim_config(shared_sim, client_secret=secret))
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "refused the credentials" in run.stderr.strip().splitlines()[-1]
+    assert secret not in run.stderr
+    assert not [m for m in run.messages if m["type"] == "RECORD"]
