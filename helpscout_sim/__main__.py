@@ -7,6 +7,7 @@ or SIGINT, then exits 0.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -29,6 +30,19 @@ def _parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
+def _parse_list(text: str) -> list[Any]:
+    """A JSON list, or for plain words a comma-separated list (``touch,create``)."""
+    if text.lstrip().startswith("["):
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"not a JSON list: {error}") from None
+        if not isinstance(value, list):
+            raise argparse.ArgumentTypeError("expected a JSON list")
+        return value
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """One flag per config field, plus ``--port-file``."""
     parser = argparse.ArgumentParser(
@@ -39,12 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     for spec in SimulatorConfig.field_specs():
         default = getattr(defaults, spec.name)
         kind: Any = _parse_bool if isinstance(default, bool) else type(default)
+        if isinstance(default, list):
+            kind = _parse_list
         parser.add_argument(
             "--" + spec.name.replace("_", "-"),
             dest=spec.name,
             type=kind,
             default=default,
-            help=f"{spec.metadata.get('help', '')} (default: {default})",
+            help=f"{spec.metadata.get('help', '')} (default: {default})".replace("%", "%%"),
         )
     parser.add_argument(
         "--port-file",
@@ -72,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    print(f"helpscout-sim listening on {server.url}", flush=True)
-    if port_file is not None:
+    if port_file is not None:  # written first: a reader of the line may look for the file
         port_file.write_text(server.url + "\n", encoding="utf-8")
+    print(f"helpscout-sim listening on {server.url}", flush=True)
     while not stopping.wait(0.2):
         pass
     server.stop()

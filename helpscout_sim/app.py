@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from helpscout_sim import render, search
+from helpscout_sim import faults, render, search
 from helpscout_sim.config import (
     PLANS,
     RETRY_AFTER_VARIANTS,
@@ -97,9 +97,14 @@ class Response:
     body: Any = None
     content_type: str = HAL_JSON
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is instead of the JSON body (broken answers)
+    reset: bool = False  # close the connection without answering
+    stall_seconds: float = 0.0  # hold the answer this long first
 
     def encoded(self) -> bytes:
         """The body as bytes (ASCII-only JSON, so no charset question arises)."""
+        if self.raw is not None:
+            return self.raw
         if self.body is None:
             return b""
         return json.dumps(self.body, separators=(",", ":")).encode("ascii")
@@ -191,6 +196,8 @@ class Stats:
     in_flight: int = 0
     max_in_flight: int = 0
     other_client_requests: int = 0
+    api_requests: int = 0  # the request number: API calls other than token requests
+    faults_injected: dict[str, int] = field(default_factory=dict)
 
 
 class RateBudget:
@@ -284,6 +291,8 @@ class SimulatorApp:
         self.budget.other_per_window = config.other_client_per_minute
         self.stats = Stats()
         self.request_log: deque[dict[str, Any]] = deque(maxlen=max(1, config.request_log_size))
+        self.fault_rules: list[faults.FaultRule] = faults.parse_rules(config.faults)
+        self.request_number = 0  # never reset: mutations and the request log refer to it
         self._cache: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
         self._mailbox_customers: dict[int, frozenset[int]] = {}
         self._cache_version = -1
@@ -343,22 +352,111 @@ class SimulatorApp:
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
         try:
             with self.lock:
-                response = self._api(method, path, query, headers, body, base)
-                self.stats.by_status[str(response.status)] = (
-                    self.stats.by_status.get(str(response.status), 0) + 1
-                )
-                self.request_log.append(
-                    {
-                        "method": method,
-                        "path": raw_path,
-                        "status": response.status,
-                        "time": round(self.clock(), 3),
-                    }
-                )
+                number = None
+                if path != faults.TOKEN_PATH:
+                    self.request_number += 1
+                    self.stats.api_requests += 1
+                    number = self.request_number
+                rule = faults.first_firing(self.fault_rules, path)
+                if rule is None:
+                    response = self._api(method, path, query, headers, body, base)
+                else:
+                    response = self._faulty(rule, method, path, query, headers, body, base)
+                    self.stats.faults_injected[rule.kind] = (
+                        self.stats.faults_injected.get(rule.kind, 0) + 1
+                    )
+                if not response.reset:
+                    self.stats.by_status[str(response.status)] = (
+                        self.stats.by_status.get(str(response.status), 0) + 1
+                    )
+                entry: dict[str, Any] = {
+                    "method": method,
+                    "path": raw_path,
+                    "status": 0 if response.reset else response.status,
+                    "time": round(self.clock(), 3),
+                    "number": number,
+                }
+                if rule is not None:
+                    entry["fault"] = rule.kind
+                self.request_log.append(entry)
                 return response
         finally:
             with self.lock:
                 self.stats.in_flight -= 1
+
+    def _faulty(
+        self,
+        rule: faults.FaultRule,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        base: str,
+    ) -> Response:
+        """The broken answer a firing rule asks for (see ``faults``)."""
+        self.stats.total_requests += 1
+        limit = self.switches.rate_limit_per_minute
+        if rule.kind == "reset":
+            return Response(0, reset=True)
+        if rule.kind == "status":
+            return self._with_rate_headers(self._fault_status(rule.status), limit)
+        if rule.kind == "not_json":
+            page = faults.LOGIN_PAGE.encode("ascii")
+            return Response(200, None, "text/html; charset=utf-8", raw=page)
+        if rule.kind == "expire_token":
+            scheme, _, token = headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and token.strip() in self.tokens:
+                self.tokens[token.strip()] = 0.0
+            self.stats.unauthorized += 1
+            return self._with_rate_headers(self._unauthorized(), limit)
+        self.stats.total_requests -= 1  # the real handler counts it
+        response = self._api(method, path, query, headers, body, base)
+        if rule.kind == "stall":
+            response.stall_seconds = rule.seconds
+        elif rule.kind == "truncated":
+            whole = response.encoded()
+            response.status = 200
+            response.raw = whole[: len(whole) // 2]
+        return response
+
+    def _fault_status(self, status: int) -> Response:
+        reasons = {
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+            503: "Service Unavailable",
+            504: "Gateway Timeout",
+            403: "Forbidden",
+            404: "Not Found",
+            409: "Conflict",
+            429: "Too Many Requests",
+        }
+        reason = reasons.get(status, "Error")
+        if status in (502, 503, 504):
+            # A proxy in front of the API answers these, with its own HTML page.
+            page = faults.GATEWAY_PAGE.format(status=status, reason=reason).encode("ascii")
+            return Response(status, None, "text/html", raw=page)
+        if status == 429:
+            response = Response(status, {"message": "API rate limit exceeded"}, PLAIN_JSON)
+            response.headers["X-RateLimit-Retry-After"] = "1"
+            return response
+        if status == 403:
+            message = "Access denied: the token's user may not see this resource"
+        elif status == 404:
+            message = "Resource not found"
+        else:
+            message = reason
+        return Response(status, error_envelope(message), PLAIN_JSON)
+
+    def _unauthorized(self) -> Response:
+        if self.switches.unauthorized_body == "oauth":
+            payload: dict[str, str] = {
+                "error": "invalid_token",
+                "error_description": "Access token expired or invalid",
+            }
+        else:
+            payload = {}
+        return Response(401, payload, PLAIN_JSON)
 
     def latency_seconds(self, raw_path: str) -> float:
         """Delay to add before answering (API calls only, never /_sim/)."""
@@ -404,14 +502,7 @@ class SimulatorApp:
 
         if not self._authorized(headers):
             self.stats.unauthorized += 1
-            if self.switches.unauthorized_body == "oauth":
-                payload: dict[str, str] = {
-                    "error": "invalid_token",
-                    "error_description": "Access token expired or invalid",
-                }
-            else:
-                payload = {}
-            return self._with_rate_headers(Response(401, payload, PLAIN_JSON), limit)
+            return self._with_rate_headers(self._unauthorized(), limit)
         if not self.budget.spend(limit):
             return self._too_many(limit)
         if matched is None or matched[0] != method:
@@ -1290,6 +1381,7 @@ class SimulatorApp:
             state["seconds_to_window_reset"] = self.budget.seconds_to_reset()
             state["tokens_live"] = sum(1 for t in self.tokens.values() if t > self.clock())
             state["data_version"] = self.data.version
+            state["faults"] = [rule.describe() for rule in self.fault_rules]
             return state
 
     def control(self, changes: dict[str, Any]) -> dict[str, Any]:
@@ -1304,6 +1396,8 @@ class SimulatorApp:
             "reset_rate_window": self._reset_rate_window,
             "reset_stats": self._reset_stats,
             "spend_budget": self._spend_budget,
+            "faults": self._set_faults,
+            "add_faults": self._add_faults,
         }
         switch_types = {
             item.name: type(getattr(self.switches, item.name)) for item in fields(Switches)
@@ -1327,6 +1421,8 @@ class SimulatorApp:
                         raise ValueError(f"{key} must be at least 1")
                     if key in _NON_NEGATIVE_SWITCHES and value < 0:
                         raise ValueError(f"{key} must not be negative")
+                elif key in ("faults", "add_faults"):
+                    faults.parse_rules(value)
                 elif key == "spend_budget" and (
                     isinstance(value, bool) or not isinstance(value, int)
                 ):
@@ -1356,6 +1452,12 @@ class SimulatorApp:
             in_flight = self.stats.in_flight
             self.stats = Stats(in_flight=in_flight)
             self.request_log.clear()
+
+    def _set_faults(self, rules: Any) -> None:
+        self.fault_rules = faults.parse_rules(rules)
+
+    def _add_faults(self, rules: Any) -> None:
+        self.fault_rules.extend(faults.parse_rules(rules))
 
     def _spend_budget(self, units: int) -> None:
         self.budget.spend(0, units)  # another client: it spends even past the limit

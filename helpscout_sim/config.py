@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpscout_sim.faults import parse_rules
+
 PLANS = ("standard", "plus", "pro")
 RETRY_AFTER_VARIANTS = ("x-ratelimit", "retry-after", "both")
 UNAUTHORIZED_BODIES = ("empty", "oauth")
@@ -110,6 +112,14 @@ class SimulatorConfig:
     max_page: int = field(
         default=0, metadata=_doc("deepest page served on HAL lists (0 = no cap)", "api")
     )
+    faults: list[dict[str, Any]] = field(
+        default_factory=list,
+        metadata=_doc(
+            "fault rules as a JSON list, e.g. "
+            '[{"path": "/v2/conversations", "kind": "status", "status": 503, "count": 2}]',
+            "faults",
+        ),
+    )
     request_log_size: int = field(
         default=10000, metadata=_doc("requests remembered for GET /_sim/requests", "api")
     )
@@ -136,6 +146,7 @@ class SimulatorConfig:
         for name in ("conversations", "customers", "users", "mailboxes", "tags"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        parse_rules(self.faults)
         if not 0.0 <= self.deleted_fraction + self.merged_fraction < 0.5:
             raise ValueError("deleted_fraction + merged_fraction must be in [0, 0.5)")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,15 +49,24 @@ class _Handler(BaseHTTPRequestHandler):
         host = headers.get("host") or f"{LOOPBACK}:{self.server.server_address[1]}"
         app = self.server.app
         response = app.handle(method, self.path, headers, body, f"http://{host}")
-        delay = app.latency_seconds(self.path)
+        delay = app.latency_seconds(self.path) + response.stall_seconds
         if delay:
             time.sleep(delay)  # outside the lock, so slow answers still overlap
+        if response.reset:
+            self._reset()
+            return
         self._send(response)
+
+    def _reset(self) -> None:
+        """Drop the connection unanswered; a zero linger makes the close an RST."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
     def _send(self, response: Response) -> None:
         payload = response.encoded()
         self.send_response(response.status)
-        if response.body is not None:
+        if response.body is not None or response.raw is not None:
             self.send_header("Content-Type", response.content_type)
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -48,8 +48,6 @@ def test_status_rule_honours_after_and_count(faulty):
     statuses = [_raw_get(client, "/v2/conversations?status=all")[0] for _ in range(5)]
     assert statuses == [200, 503, 503, 200, 200]
     assert client.get("/v2/mailboxes").status == 200  # another path is untouched
-    status, content_type, body = _raw_get(client, "/v2/users")
-    assert status == 200
     assert _stats(faulty)["faults_injected"] == {"status": 2}
     rule = (
         client.control()["faults"][0]
@@ -138,7 +136,7 @@ def test_truncated_body_is_half_of_the_real_one(faulty):
     assert status == 200
     assert whole.startswith(cut)
     assert len(cut) == len(whole) // 2
-    with pytest.raises(ValueError):
+    with pytest.raises(json.JSONDecodeError):
         json.loads(cut)
     assert _stats(faulty)["faults_injected"] == {"truncated": 1}
 
