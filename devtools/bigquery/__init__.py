@@ -159,10 +159,12 @@ class LocalBigQuery:
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self._startup_timeout
         while time.monotonic() < deadline:
-            with contextlib.suppress(urllib.error.URLError, OSError):
-                with urllib.request.urlopen(f"{self.rest_url}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        return
+            with (
+                contextlib.suppress(urllib.error.URLError, OSError),
+                urllib.request.urlopen(f"{self.rest_url}/readyz", timeout=2) as response,
+            ):
+                if response.status == 200:
+                    return
             time.sleep(0.1)
         raise LocalBigQueryError(f"emulator never became ready:\n{self.emulator_log()}")
 
@@ -324,9 +326,30 @@ class LocalBigQuery:
         result = self.query(f"SELECT COUNT(*) AS n FROM `{self._table_id(table)}`")
         return int(result[0]["n"])
 
+    def failed_jobs(self) -> list[dict[str, Any]]:
+        """Jobs that ended with an error: id, type and error, oldest first.
+
+        target-bigquery can exit 0 after a load job failed, so a run is checked here too. Each
+        job is fetched on its own because the emulator's job list leaves the errors out.
+        """
+        failed = []
+        for listed in self.client.list_jobs(all_users=True):
+            job = self.client.get_job(listed.job_id)
+            if job.error_result:
+                failed.append(
+                    {
+                        "job_id": job.job_id,
+                        "job_type": job.job_type,
+                        "created": job.created,
+                        "error": job.error_result,
+                    }
+                )
+        return sorted(failed, key=lambda job: job["created"].timestamp() if job["created"] else 0.0)
+
     def schema(self, table: str) -> list[dict[str, Any]]:
         """A table's columns: name, type, mode and, for RECORD, `fields` in the same shape."""
-        return [_field_as_dict(field) for field in self.client.get_table(self._table_id(table)).schema]
+        fields = self.client.get_table(self._table_id(table)).schema
+        return [_field_as_dict(field) for field in fields]
 
 
 def _field_as_dict(field: bigquery.SchemaField) -> dict[str, Any]:

@@ -24,7 +24,7 @@ TOKEN_LIFETIME_SECONDS = 3600
 class _TokenHandler(BaseHTTPRequestHandler):
     """Answer every POST, whatever its body, with a bearer token."""
 
-    def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_POST(self) -> None:
         # The body (a signed JWT assertion) must be read, or the client may see a reset.
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
@@ -41,7 +41,7 @@ class _TokenHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: one line per token request would only clutter test output."""
 
 
