@@ -26,8 +26,10 @@ from helpscout_sim.config import (
     RETRY_AFTER_VARIANTS,
     UNAUTHORIZED_BODIES,
     SimulatorConfig,
+    check_mutations,
 )
 from helpscout_sim.dataset import Conversation, Customer, Dataset, build_dataset
+from helpscout_sim.drift import MUTATION_KINDS, Drift
 from helpscout_sim.hal import encode_query, page_envelope
 from helpscout_sim.timeutil import has_fraction, parse_loose, parse_strict
 
@@ -164,11 +166,15 @@ class Switches:
     embed_chat_body_chars: int
     report_rows_per_page: int
     max_page: int
+    mutate_every: int
+    mutations: list[str]
 
     @classmethod
     def from_config(cls, config: SimulatorConfig) -> Switches:
         """Initial switches, taken from the config."""
-        return cls(**{item.name: getattr(config, item.name) for item in fields(cls)})
+        values = {item.name: getattr(config, item.name) for item in fields(cls)}
+        values["mutations"] = list(values["mutations"])
+        return cls(**values)
 
 
 _SWITCH_CHOICES: dict[str, tuple[Any, ...]] = {
@@ -179,7 +185,9 @@ _SWITCH_CHOICES: dict[str, tuple[Any, ...]] = {
 }
 
 _POSITIVE_SWITCHES = frozenset({"rate_window_seconds"})
-_NON_NEGATIVE_SWITCHES = frozenset({"other_client_per_minute", "rate_limit_per_minute"})
+_NON_NEGATIVE_SWITCHES = frozenset(
+    {"other_client_per_minute", "rate_limit_per_minute", "mutate_every"}
+)
 
 
 @dataclass
@@ -198,6 +206,7 @@ class Stats:
     other_client_requests: int = 0
     api_requests: int = 0  # the request number: API calls other than token requests
     faults_injected: dict[str, int] = field(default_factory=dict)
+    mutations: dict[str, int] = field(default_factory=dict)
 
 
 class RateBudget:
@@ -293,6 +302,7 @@ class SimulatorApp:
         self.request_log: deque[dict[str, Any]] = deque(maxlen=max(1, config.request_log_size))
         self.fault_rules: list[faults.FaultRule] = faults.parse_rules(config.faults)
         self.request_number = 0  # never reset: mutations and the request log refer to it
+        self.drift = Drift(self.data, clock)
         self._cache: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
         self._mailbox_customers: dict[int, frozenset[int]] = {}
         self._cache_version = -1
@@ -379,6 +389,9 @@ class SimulatorApp:
                 if rule is not None:
                     entry["fault"] = rule.kind
                 self.request_log.append(entry)
+                every = self.switches.mutate_every
+                if number is not None and every and number % every == 0:
+                    self._mutate(self.drift.rng.choice(self.switches.mutations))
                 return response
         finally:
             with self.lock:
@@ -457,6 +470,12 @@ class SimulatorApp:
         else:
             payload = {}
         return Response(401, payload, PLAIN_JSON)
+
+    def _mutate(self, kind: str) -> dict[str, Any] | None:
+        entry = self.drift.apply(kind, self.request_number)
+        if entry is not None:
+            self.stats.mutations[kind] = self.stats.mutations.get(kind, 0) + 1
+        return entry
 
     def latency_seconds(self, raw_path: str) -> float:
         """Delay to add before answering (API calls only, never /_sim/)."""
@@ -788,6 +807,7 @@ class SimulatorApp:
             return result
 
         records = self._cached(key, build)
+        self.drift.note_window(records, self._page_number(first) * CONVERSATIONS_PER_PAGE)
         embed = first.get("embed") == "threads"
         return self._hal(
             base,
@@ -1264,6 +1284,10 @@ class SimulatorApp:
             return Response(200, self.stats_state(), PLAIN_JSON)
         if path == "/_sim/requests" and method == "GET":
             return Response(200, {"requests": list(self.request_log)}, PLAIN_JSON)
+        if path == "/_sim/mutations" and method == "GET":
+            return Response(200, {"mutations": list(self.drift.log)}, PLAIN_JSON)
+        if path == "/_sim/conversation_history" and method == "GET":
+            return Response(200, self.drift.history(), PLAIN_JSON)
         if path == "/_sim/control" and method == "GET":
             return Response(200, self.control_state(), PLAIN_JSON)
         if path == "/_sim/control" and method == "POST":
@@ -1398,6 +1422,7 @@ class SimulatorApp:
             "spend_budget": self._spend_budget,
             "faults": self._set_faults,
             "add_faults": self._add_faults,
+            "mutate": self._mutate_now,
         }
         switch_types = {
             item.name: type(getattr(self.switches, item.name)) for item in fields(Switches)
@@ -1409,7 +1434,11 @@ class SimulatorApp:
             for key, value in changes.items():
                 if key in switch_types:
                     expected = switch_types[key]
-                    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+                    if key == "mutations":
+                        check_mutations(value)
+                    elif expected is int and (
+                        isinstance(value, bool) or not isinstance(value, int)
+                    ):
                         raise ValueError(f"{key} must be an integer")
                     if expected is bool and not isinstance(value, bool):
                         raise ValueError(f"{key} must be true or false")
@@ -1421,6 +1450,8 @@ class SimulatorApp:
                         raise ValueError(f"{key} must be at least 1")
                     if key in _NON_NEGATIVE_SWITCHES and value < 0:
                         raise ValueError(f"{key} must not be negative")
+                elif key == "mutate" and value not in MUTATION_KINDS:
+                    raise ValueError(f"mutate must be one of {MUTATION_KINDS}")
                 elif key in ("faults", "add_faults"):
                     faults.parse_rules(value)
                 elif key == "spend_budget" and (
@@ -1429,7 +1460,7 @@ class SimulatorApp:
                     raise ValueError("spend_budget must be an integer")
             for key, value in changes.items():
                 if key in switch_types:
-                    setattr(self.switches, key, value)
+                    setattr(self.switches, key, list(value) if key == "mutations" else value)
                     if key == "rate_window_seconds":
                         self.budget.set_window(value)
                     elif key == "other_client_per_minute":
@@ -1452,6 +1483,9 @@ class SimulatorApp:
             in_flight = self.stats.in_flight
             self.stats = Stats(in_flight=in_flight)
             self.request_log.clear()
+
+    def _mutate_now(self, kind: str) -> None:
+        self._mutate(kind)
 
     def _set_faults(self, rules: Any) -> None:
         self.fault_rules = faults.parse_rules(rules)

@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpscout_sim.drift import DEFAULT_MUTATIONS, MUTATION_KINDS
 from helpscout_sim.faults import parse_rules
 
 PLANS = ("standard", "plus", "pro")
@@ -120,6 +121,16 @@ class SimulatorConfig:
             "faults",
         ),
     )
+    mutate_every: int = field(
+        default=0,
+        metadata=_doc("apply one mutation after every N-th API request (0 = never)", "drift"),
+    )
+    mutations: list[str] = field(
+        default_factory=lambda: list(DEFAULT_MUTATIONS),
+        metadata=_doc(
+            "mutation kinds drawn from: touch, create, delete, merge, touch_customer", "drift"
+        ),
+    )
     request_log_size: int = field(
         default=10000, metadata=_doc("requests remembered for GET /_sim/requests", "api")
     )
@@ -147,6 +158,9 @@ class SimulatorConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         parse_rules(self.faults)
+        check_mutations(self.mutations)
+        if self.mutate_every < 0:
+            raise ValueError("mutate_every must not be negative")
         if not 0.0 <= self.deleted_fraction + self.merged_fraction < 0.5:
             raise ValueError("deleted_fraction + merged_fraction must be in [0, 0.5)")
 
@@ -154,3 +168,13 @@ class SimulatorConfig:
     def field_specs(cls) -> list[dataclasses.Field[Any]]:
         """The dataclass fields, in declaration order (used to build the CLI)."""
         return list(dataclasses.fields(cls))
+
+
+def check_mutations(kinds: object) -> list[str]:
+    """Validate a list of mutation kinds; raises ValueError naming the problem."""
+    if not isinstance(kinds, list) or not kinds:
+        raise ValueError("mutations must be a non-empty list")
+    unknown = [kind for kind in kinds if kind not in MUTATION_KINDS]
+    if unknown:
+        raise ValueError(f"unknown mutations {unknown}; choose from {MUTATION_KINDS}")
+    return kinds

@@ -645,46 +645,38 @@ def rating_details(seed: int, thread_id: int, thread_time: int, end: int) -> tup
     return value, comments, min(end, thread_time + 600 + rng.randrange(2 * DAY))
 
 
-def _finish_conversations(data: Dataset) -> None:
-    """Derive activity fields, folders, counts and the ratings list from the thread plans."""
-    rating_id = RATING_ID_BASE + 100
-    tag_counts = [0] * len(data.tags)
-    for conv in data.conversations:
-        if not conv.live:
-            continue
-        imported = conv.kind & KIND_IMPORTED
-        conv.user_updated_at = 0
-        conv.cws_time, conv.cws_from = 0, ""
-        latest_reply_from = ""
-        for index, code in enumerate(conv.codes):
-            moment = conv.times[index]
-            if code in CUSTOMER_CODES:
-                conv.cws_time = moment
-                latest_reply_from = "customer"
-            else:
-                conv.user_updated_at = moment
-                if code not in "nlg":
-                    latest_reply_from = "user"
-            if code == "x":
-                conv.closed_at = moment
-                conv.closed_by = thread_author(data, conv, conv.thread_id(index))
-            if code in RATED_CODES:
-                tid = conv.thread_id(index)
-                _, _, rated_at = rating_details(data.seed, tid, moment, data.data_end)
-                rating_id += 1
-                ref = RatingRef(rating_id, conv, index, rated_at)
-                data.ratings.append(ref)
-                data.rating_by_id[rating_id] = ref
-                conv.modified_at = max(conv.modified_at, rated_at)
-        if conv.status == "closed" and not conv.closed_at:
-            conv.closed_at = conv.times[-1] if conv.times else conv.created_at
-            conv.closed_by = conv.assignee_id or int(data.users[0]["id"])
-        if imported:
-            conv.cws_time = 0  # imported conversations carry an empty customerWaitingSince
-        conv.cws_from = latest_reply_from if conv.cws_time else ""
+def derive_activity(data: Dataset, conv: Conversation) -> None:
+    """Set the fields that follow from the threads: user and customer activity, closing."""
+    imported = conv.kind & KIND_IMPORTED
+    conv.user_updated_at = 0
+    conv.cws_time, conv.cws_from = 0, ""
+    conv.closed_at, conv.closed_by = 0, 0
+    latest_reply_from = ""
+    for index, code in enumerate(conv.codes):
+        moment = conv.times[index]
+        if code in CUSTOMER_CODES:
+            conv.cws_time = moment
+            latest_reply_from = "customer"
+        else:
+            conv.user_updated_at = moment
+            if code not in "nlg":
+                latest_reply_from = "user"
+        if code == "x":
+            conv.closed_at = moment
+            conv.closed_by = thread_author(data, conv, conv.thread_id(index))
+    if conv.status == "closed" and not conv.closed_at:
+        conv.closed_at = conv.times[-1] if conv.times else conv.created_at
+        conv.closed_by = conv.assignee_id or int(data.users[0]["id"])
+    if imported:
+        conv.cws_time = 0  # imported conversations carry an empty customerWaitingSince
+    conv.cws_from = latest_reply_from if conv.cws_time else ""
 
-        mailbox_folders = data.folders[conv.mailbox_index]
-        by_type = {str(folder["type"]): folder for folder in mailbox_folders}
+
+def file_conversation(data: Dataset, conv: Conversation, change: int = 1) -> None:
+    """Put a live conversation in its folder and count it there and on its tags (-1 undoes)."""
+    mailbox_folders = data.folders[conv.mailbox_index]
+    by_type = {str(folder["type"]): folder for folder in mailbox_folders}
+    if change > 0:
         if conv.status == "closed":
             folder = by_type["closed"]
         elif conv.status == "spam":
@@ -695,12 +687,33 @@ def _finish_conversations(data: Dataset) -> None:
         else:
             folder = by_type["open"]
         conv.folder_id = int(folder["id"])
-        folder["totalCount"] = int(folder["totalCount"]) + 1
-        if conv.status == "active":
-            folder["activeCount"] = int(folder["activeCount"]) + 1
-        folder["updatedAt"] = max(int(folder["updatedAt"]), conv.modified_at)
-        for tag_index in conv.tag_indexes:
-            tag_counts[tag_index] += 1
-    for tag, count in zip(data.tags, tag_counts, strict=True):
-        tag["ticketCount"] = count
+    else:
+        folder = next(f for f in mailbox_folders if f["id"] == conv.folder_id)
+    folder["totalCount"] = int(folder["totalCount"]) + change
+    if conv.status == "active":
+        folder["activeCount"] = int(folder["activeCount"]) + change
+    folder["updatedAt"] = max(int(folder["updatedAt"]), conv.modified_at)
+    for tag_index in conv.tag_indexes:
+        data.tags[tag_index]["ticketCount"] = int(data.tags[tag_index]["ticketCount"]) + change
+
+
+def _finish_conversations(data: Dataset) -> None:
+    """Derive activity fields, folders, counts and the ratings list from the thread plans."""
+    rating_id = RATING_ID_BASE + 100
+    for tag in data.tags:
+        tag["ticketCount"] = 0
+    for conv in data.conversations:
+        if not conv.live:
+            continue
+        derive_activity(data, conv)
+        for index, code in enumerate(conv.codes):
+            if code in RATED_CODES:
+                tid = conv.thread_id(index)
+                _, _, rated_at = rating_details(data.seed, tid, conv.times[index], data.data_end)
+                rating_id += 1
+                ref = RatingRef(rating_id, conv, index, rated_at)
+                data.ratings.append(ref)
+                data.rating_by_id[rating_id] = ref
+                conv.modified_at = max(conv.modified_at, rated_at)
+        file_conversation(data, conv)
     data.ratings.sort(key=lambda ref: (ref.created_at, ref.rating_id))
