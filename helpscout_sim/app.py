@@ -1413,7 +1413,8 @@ class SimulatorApp:
 
         Switches: any field of ``Switches``. Actions: ``expire_tokens`` (true),
         ``reset_rate_window`` (true), ``reset_stats`` (true), ``spend_budget`` (n requests spent
-        by another client of the same account).
+        by another client of the same account), ``faults`` (a list of rules replacing the current
+        ones), ``add_faults`` (rules appended), ``mutate`` (one mutation kind, applied now).
         """
         actions: dict[str, Callable[[Any], None]] = {
             "expire_tokens": self._expire_tokens,
