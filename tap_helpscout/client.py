@@ -81,6 +81,8 @@ class HelpScoutStream(RESTStream[t.Any]):
     #: Key names declared in API case; converted with the schema.
     api_primary_keys: t.ClassVar[tuple[str, ...]] = ("id",)
     api_replication_key: t.ClassVar[str | None] = None
+    #: Hold SCHEMA back until the stream's data has been read whole (see FullTableStream).
+    defer_schema: t.ClassVar[bool] = False
 
     def __init__(self, tap: TapHelpScout) -> None:
         """Create the stream, with keys and schema in the case the config asks for."""
@@ -92,11 +94,26 @@ class HelpScoutStream(RESTStream[t.Any]):
         if self.api_replication_key:
             self.replication_key = rename(self.api_replication_key)
         self._auth = tap.authenticator
+        self._schema_written = False
         self._shape = RecordShaper(
             self.api_schema,
             snake_case_keys=self.snake_case_keys,
             lifted=self.lifted_embedded,
         )
+
+    @override
+    def _write_schema_message(self) -> None:
+        # The SDK writes SCHEMA at every sync() call, which for a child stream means once per
+        # parent record (a SCHEMA per conversation for the threads). Once per run is enough.
+        if self._schema_written or self.defer_schema:
+            return
+        self.write_schema_now()
+
+    def write_schema_now(self) -> None:
+        """Write this stream's SCHEMA message, unless it was written already in this run."""
+        if self.selected and not self._schema_written:
+            self._schema_written = True
+            super()._write_schema_message()
 
     def note_total_pages(self, total_pages: t.Any) -> None:
         """Hook for streams that size their requests by the API's page count."""
@@ -189,16 +206,25 @@ logging.getLogger("backoff").setLevel(logging.ERROR)
 
 
 class FullTableStream(HelpScoutStream):
-    """A small list read whole on every run; its table is replaced with what was read.
+    """A small list read whole on every run; the loader replaces its table with what was read.
 
-    Nothing is emitted until the whole list (of this parent, for a child stream) has been read,
-    so a run that fails halfway through the pages sends no partial list for the loader to load
-    in place of the table.
+    The loader swaps in whatever a stream sent as soon as its input ends, also when the tap
+    failed or was killed, and a SCHEMA with no records empties the table. So neither SCHEMA nor
+    records leave before the whole list has been read: a run that fails while reading sends
+    nothing for the stream, and its table stays as it was.
     """
+
+    defer_schema = True
+
+    def read_whole(self, context: Context | None) -> list[dict[str, t.Any]]:
+        """Every record of the list (of one parent, for a child stream), all pages read."""
+        return list(self.request_records(context))
 
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        yield from list(self.request_records(context))
+        rows = self.read_whole(context)
+        self.write_schema_now()
+        yield from rows
 
 
 class WindowedStream(HelpScoutStream):

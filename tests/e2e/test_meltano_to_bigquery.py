@@ -95,3 +95,30 @@ def test_a_second_run_changes_nothing_and_duplicates_nothing(pipeline: Pipeline)
     results = pipeline.compare()
     assert all(result.ok for result in results), format_report(results)
     assert {result.stream: result.bigquery for result in results} == before
+
+
+def test_a_full_table_stream_that_fails_midway_leaves_its_table_as_it_was(
+    pipeline: Pipeline,
+) -> None:
+    dataset = f"`{pipeline.bq.project}.{pipeline.bq.dataset}`"
+    before = {
+        table: sorted(row["id"] for row in pipeline.bq.query(f"SELECT id FROM {dataset}.{table}"))
+        for table in ("mailboxes", "mailbox_folders")
+    }
+    assert all(before.values())
+    # The second mailbox's folders fail: the folders list can only be read in part.
+    pipeline.sim.control(
+        faults=[{"path": "/v2/mailboxes/{id}/folders", "kind": "status", "status": 400,
+                 "after": 1, "count": -1}]
+    )
+    try:
+        completed = pipeline.run()
+    finally:
+        pipeline.sim.control(faults=[])
+    assert completed.returncode != 0, "the run should have failed"
+    assert pipeline.sim.app.stats.faults_injected.get("status", 0) >= 1
+    after = {
+        table: sorted(row["id"] for row in pipeline.bq.query(f"SELECT id FROM {dataset}.{table}"))
+        for table in ("mailboxes", "mailbox_folders")
+    }
+    assert after == before

@@ -219,3 +219,14 @@ def test_a_wrong_secret_ends_the_run_with_one_line_and_no_traceback(shared_sim: 
     assert "refused the credentials" in run.stderr.strip().splitlines()[-1]
     assert secret not in run.stderr
     assert not [m for m in run.messages if m["type"] == "RECORD"]
+
+
+def test_each_stream_sends_its_schema_once_and_before_its_records(full_run: Any) -> None:
+    schemas = collections.Counter(m["stream"] for m in full_run.messages if m["type"] == "SCHEMA")
+    assert schemas == dict.fromkeys(SEVEN_STREAMS, 1)
+    announced: set[str] = set()
+    for message in full_run.messages:
+        if message["type"] == "SCHEMA":
+            announced.add(message["stream"])
+        elif message["type"] == "RECORD":
+            assert message["stream"] in announced
