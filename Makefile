@@ -5,7 +5,7 @@ VENV := .venv
 BQ_VENV := .venv-bq
 PY := $(VENV)/bin/python
 
-.PHONY: help check-python venv bq-venv install demo test lint clean
+.PHONY: help check-python venv bq-venv install demo test lint docs clean
 
 help:
 	@echo "make demo   - run the whole pipeline against the local Help Scout simulator and BigQuery emulator"
@@ -53,3 +53,6 @@ lint: $(VENV)/.done
 
 clean:
 	rm -rf $(VENV) $(BQ_VENV) .meltano output
+
+docs: $(VENV)/.done
+	$(PY) -m devtools.docs

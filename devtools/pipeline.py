@@ -81,8 +81,11 @@ def compare(truth: dict[str, list[dict[str, Any]]], bq: Any) -> list[StreamCompa
     results = []
     for stream, (truth_fields, bq_fields) in STREAM_KEYS.items():
         expected = {_key(record, truth_fields) for record in truth.get(stream, [])}
-        rows = bq.query(f"SELECT {', '.join(bq_fields)} FROM `{bq.project}.{bq.dataset}.{stream}`") \
-            if stream in existing else []
+        rows = (
+            bq.query(f"SELECT {', '.join(bq_fields)} FROM `{bq.project}.{bq.dataset}.{stream}`")
+            if stream in existing
+            else []
+        )
         loaded = [_key(row, bq_fields) for row in rows]
         found = set(loaded)
         results.append(
@@ -102,16 +105,21 @@ def format_report(results: list[StreamComparison]) -> str:
     """A table a person can read: rows per stream, simulator beside BigQuery."""
     lines = [f"{'stream':<26}{'simulator':>10}{'bigquery':>10}  result"]
     for result in results:
-        verdict = "ok" if result.ok else (
-            f"MISMATCH: {len(result.missing)} missing, {len(result.unexpected)} unexpected, "
-            f"{result.duplicates} duplicate rows"
+        verdict = (
+            "ok"
+            if result.ok
+            else (
+                f"MISMATCH: {len(result.missing)} missing, {len(result.unexpected)} unexpected, "
+                f"{result.duplicates} duplicate rows"
+            )
         )
         lines.append(f"{result.stream:<26}{result.simulator:>10}{result.bigquery:>10}  {verdict}")
     return "\n".join(lines)
 
 
-def meltano_env(sim_url: str, bq: Any, *, client_id: str, client_secret: str,
-                system_db: Path) -> dict[str, str]:
+def meltano_env(
+    sim_url: str, bq: Any, *, client_id: str, client_secret: str, system_db: Path
+) -> dict[str, str]:
     """The environment of a `meltano run` that reaches the simulator and the emulator only."""
     env = bq.subprocess_env()
     env.update(
@@ -126,12 +134,18 @@ def meltano_env(sim_url: str, bq: Any, *, client_id: str, client_secret: str,
     return env
 
 
-def run_meltano(env: dict[str, str], *args: str, log_path: Path | None = None,
-                timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def run_meltano(
+    env: dict[str, str], *args: str, log_path: Path | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
     """Run meltano in the repository with `env`; its output goes to `log_path` too."""
     command = [str(MELTANO), "--environment=demo", *args]
     completed = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         check=False,
     )
     if log_path is not None:
@@ -150,10 +164,17 @@ def main() -> int:
     log_path.parent.mkdir(exist_ok=True)
     config = SimulatorConfig(seed=int(os.environ.get("DEMO_SEED", "7")))
     print("Starting the Help Scout simulator and the local BigQuery emulator on 127.0.0.1 ...")
-    with SimulatorServer(config) as sim, LocalBigQuery(project="demo-project",
-                                                       dataset="helpscout") as bq:
-        env = meltano_env(sim.url, bq, client_id=config.client_id,
-                          client_secret=config.client_secret, system_db=workdir / "meltano.db")
+    with (
+        SimulatorServer(config) as sim,
+        LocalBigQuery(project="demo-project", dataset="helpscout") as bq,
+    ):
+        env = meltano_env(
+            sim.url,
+            bq,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            system_db=workdir / "meltano.db",
+        )
         print(f"Help Scout simulator: {sim.url}   BigQuery emulator: {bq.rest_url}")
         print("Running: meltano --environment=demo " + " ".join(JOB))
         completed = run_meltano(env, *JOB, log_path=log_path)
@@ -163,14 +184,18 @@ def main() -> int:
     print(format_report(results))
     print()
     if completed.returncode != 0 or not all(result.ok for result in results):
-        print("The demo FAILED. Look at the meltano log above; the loader can exit 0 although a "
-              "load failed, which is why every table was counted.")
+        print(
+            "The demo FAILED. Look at the meltano log above; the loader can exit 0 although a "
+            "load failed, which is why every table was counted."
+        )
         for result in results:
             if result.missing:
                 print(f"  {result.stream}: first missing keys {result.missing[:5]}")
         return 1
-    print("Every table holds exactly the simulator's records. Next: README.md, 'Using real "
-          "credentials', to run the same job against Help Scout and BigQuery.")
+    print(
+        "Every table holds exactly the simulator's records. Next: README.md, 'Using real "
+        "credentials', to run the same job against Help Scout and BigQuery."
+    )
     return 0
 
 
