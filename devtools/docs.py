@@ -86,7 +86,9 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"README.md has no <!-- {marker}:start/end --> block")
-        text = pattern.sub(lambda match: match.group(1) + content + "\n" + match.group(2), text)
+        text = pattern.sub(
+            lambda match, block=content: match.group(1) + block + "\n" + match.group(2), text
+        )
     return text
 
 
