@@ -14,7 +14,11 @@ import typing as t
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
-from tap_helpscout.errors import CredentialsRefusedError, HelpScoutAPIError
+from tap_helpscout.errors import (
+    CredentialsRefusedError,
+    HelpScoutAPIError,
+    TokenUnavailableError,
+)
 
 # Renew this long before the token's stated expiry, so a request never leaves with a token that
 # dies on the way.
@@ -112,7 +116,7 @@ class ClientCredentialsAuthenticator(APIAuthenticatorBase):
         except requests.RequestException as error:
             reason = type(error).__name__
             msg = f"Could not reach the Help Scout token endpoint {self._token_url}: {reason}"
-            raise HelpScoutAPIError(msg) from None
+            raise TokenUnavailableError(msg) from None
         if response.status_code in {400, 401, 403}:
             msg = (
                 "Help Scout refused the credentials (client_id / client_secret) at "
@@ -121,6 +125,8 @@ class ClientCredentialsAuthenticator(APIAuthenticatorBase):
             raise CredentialsRefusedError(msg)
         if response.status_code != 200:
             msg = f"The Help Scout token endpoint answered HTTP {response.status_code}"
+            if response.status_code == 429 or response.status_code >= 500:
+                raise TokenUnavailableError(msg)
             raise HelpScoutAPIError(msg)
         try:
             body = response.json()

@@ -7,27 +7,38 @@ modules are declarations.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
+import random
 import typing as t
 from http import HTTPStatus
 from urllib.parse import ParseResult
 
+import backoff
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.streams import RESTStream
 from typing_extensions import override
 
-from tap_helpscout.errors import CredentialsRefusedError, ResourceGoneError
+from tap_helpscout.errors import (
+    CredentialsRefusedError,
+    HelpScoutAPIError,
+    RateLimitedError,
+    ResourceGoneError,
+)
 from tap_helpscout.naming import snake_case, snake_case_schema
+from tap_helpscout.pacing import retry_after_seconds
 from tap_helpscout.records import RecordShaper
 from tap_helpscout.windows import Window, WindowPlanner, format_time, parse_time
 
 if t.TYPE_CHECKING:
+    from backoff.types import Details
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from tap_helpscout.auth import ClientCredentialsAuthenticator
+    from tap_helpscout.pacing import RequestPacer
     from tap_helpscout.tap import TapHelpScout
 
 _BODY_ATTRIBUTE = "_helpscout_body"
@@ -94,6 +105,7 @@ class HelpScoutStream(RESTStream[t.Any]):
         if self.api_replication_key:
             self.replication_key = rename(self.api_replication_key)
         self._auth = tap.authenticator
+        self._pacer: RequestPacer = tap.pacer
         self._schema_written = False
         self._shape = RecordShaper(
             self.api_schema,
@@ -168,7 +180,12 @@ class HelpScoutStream(RESTStream[t.Any]):
 
     @override
     def validate_response(self, response: requests.Response) -> None:
+        self._pacer.observe(response)
         status = response.status_code
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
+            raise RateLimitedError(
+                f"429 from Help Scout for {self._where(response)}", retry_after_seconds(response)
+            )
         if status == HTTPStatus.UNAUTHORIZED:
             if self._auth.token_rejected(response.request):
                 msg = "Help Scout refused a freshly issued token: check client_id / client_secret"
@@ -178,7 +195,7 @@ class HelpScoutStream(RESTStream[t.Any]):
         self._auth.token_accepted()
         if status in {HTTPStatus.MOVED_PERMANENTLY, HTTPStatus.NOT_FOUND}:
             raise ResourceGoneError(f"{status} from Help Scout for {self._where(response)}")
-        if status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             raise RetriableAPIError(self.response_error_message(response), response)
         if status >= HTTPStatus.BAD_REQUEST:
             raise FatalAPIError(self.response_error_message(response))
@@ -198,8 +215,98 @@ class HelpScoutStream(RESTStream[t.Any]):
         return f"{request.method} {request.path_url}"
 
     @override
+    def request_decorator(
+        self, func: t.Callable[..., requests.Response]
+    ) -> t.Callable[..., requests.Response]:
+        """Pace every request, wait out 429s, retry errors with backoff, and fail in one line.
+
+        Layers, inside out: the pacer and the 429 loop around each single send (a 429 is waited
+        out as the server asks and never spends an error retry); the SDK's backoff around that
+        for 5xx, resets, timeouts and bad bodies; and outermost, one clear error once the
+        retries are spent.
+        """
+        retrying = super().request_decorator(self._paced(func))
+
+        @functools.wraps(func)
+        def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            try:
+                return retrying(prepared, context)
+            except (RetriableAPIError, requests.RequestException, ConnectionError) as error:
+                tries = self.backoff_max_tries()
+                msg = (
+                    f"Giving up on {prepared.method} {prepared.path_url} after {tries} tries: "
+                    f"{_describe(error)}. The STATE emitted so far is safe to resume from."
+                )
+                raise HelpScoutAPIError(msg) from None
+
+        return send
+
+    def _paced(
+        self, func: t.Callable[..., requests.Response]
+    ) -> t.Callable[..., requests.Response]:
+        limit_in_a_row = 50
+
+        @functools.wraps(func)
+        def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            for in_a_row in range(1, limit_in_a_row + 1):
+                self._pacer.before_request()
+                try:
+                    return func(prepared, context)
+                except RateLimitedError as limited:
+                    wait = limited.wait if limited.wait is not None else min(2.0**in_a_row, 60.0)
+                    self.logger.warning(
+                        "Rate limit reached (429) for %s %s; waiting %.1f s as %s",
+                        prepared.method,
+                        prepared.path_url,
+                        wait,
+                        "Help Scout asked" if limited.wait is not None else "a guess: no header",
+                    )
+                    self._pacer.hold(wait)
+            msg = f"Help Scout answered 429 {limit_in_a_row} times in a row for {prepared.path_url}"
+            raise HelpScoutAPIError(msg)
+
+        return send
+
+    @override
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
+        first = float(self.config.get("retry_wait_seconds", 2.0))
+        return backoff.expo(base=2, factor=first, max_value=max(first, 60.0))
+
+    @override
     def backoff_max_tries(self) -> int:
-        return 8
+        return int(self.config.get("max_retries", 6)) + 1
+
+    @override
+    def backoff_jitter(self, value: float) -> float:
+        # A quarter either way: enough to spread retries out, small enough for short test waits.
+        return value * random.uniform(0.75, 1.25)  # noqa: S311
+
+    @override
+    def backoff_handler(self, details: Details) -> None:
+        error = details.get("exception")
+        self.logger.warning(
+            "Retrying in %.1f s (try %d of %d): %s",
+            details.get("wait") or 0.0,
+            details.get("tries", 0) + 1,
+            self.backoff_max_tries(),
+            _describe(error) if isinstance(error, BaseException) else "unknown error",
+        )
+
+    @property
+    @override
+    def timeout(self) -> int:
+        return int(self.config.get("request_timeout_seconds", 60))
+
+
+def _describe(error: BaseException) -> str:
+    """One line about a failed request, without a URL's query or a body."""
+    if isinstance(error, RetriableAPIError):
+        return str(error).splitlines()[0]
+    if isinstance(error, requests.Timeout):
+        return "no answer within the request timeout"
+    if isinstance(error, (requests.ConnectionError, ConnectionError)):
+        return "the connection failed or was reset"
+    return type(error).__name__
 
 
 logging.getLogger("backoff").setLevel(logging.ERROR)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 
 class HelpScoutAPIError(FatalAPIError):
@@ -15,3 +15,20 @@ class CredentialsRefusedError(HelpScoutAPIError):
 
 class ResourceGoneError(HelpScoutAPIError):
     """A parent that was listed moments ago was merged (301) or deleted (404) since."""
+
+
+class TokenUnavailableError(RetriableAPIError):
+    """The token endpoint could not be reached or failed on its side: worth another try."""
+
+
+class RateLimitedError(Exception):
+    """Help Scout answered 429; `wait` is what it asked for, or None when it did not say.
+
+    Deliberately not a RetriableAPIError: waiting out the rate limit must not spend the retries
+    meant for errors.
+    """
+
+    def __init__(self, message: str, wait: float | None) -> None:
+        """Keep the wait the server asked for."""
+        super().__init__(message)
+        self.wait = wait

@@ -14,6 +14,7 @@ from typing_extensions import override
 
 from tap_helpscout.auth import ClientCredentialsAuthenticator
 from tap_helpscout.errors import HelpScoutAPIError
+from tap_helpscout.pacing import RequestPacer
 from tap_helpscout.streams.conversations import (
     ConversationsStream,
     ConversationThreadsStream,
@@ -110,6 +111,41 @@ class TapHelpScout(Tap):
                 "time for Help Scout's search index to catch up with recent changes."
             ),
         ),
+        th.Property(
+            "max_requests_per_minute",
+            th.IntegerType(minimum=1),
+            title="Requests per minute (cap)",
+            description=(
+                "The most requests a minute the tap sends, to leave room in the account's shared "
+                "budget for other tools. Unset: no cap of its own; the tap still slows down as "
+                "Help Scout's remaining budget runs low and waits out every 429."
+            ),
+        ),
+        th.Property(
+            "request_timeout_seconds",
+            th.IntegerType(minimum=1),
+            default=60,
+            title="Request timeout (seconds)",
+            description="A request that has no answer after this long is abandoned and retried.",
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType(minimum=0),
+            default=6,
+            title="Retries per request",
+            description=(
+                "How often a request that failed with a 5xx, a reset connection, a timeout or a "
+                "broken body is retried, with exponential backoff, before the run stops. "
+                "Waiting out a 429 does not count."
+            ),
+        ),
+        th.Property(
+            "retry_wait_seconds",
+            th.NumberType(minimum=0),
+            default=2,
+            title="First retry wait (seconds)",
+            description="Wait before the first retry; it doubles with each retry, up to 60 s.",
+        ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -124,13 +160,17 @@ class TapHelpScout(Tap):
         url = urlparse(str(self.config.get("api_url", "")))
         if url.scheme not in {"http", "https"} or not url.netloc:
             errors.append("api_url must be an http(s) URL")
-        start, end = self.config.get("start_date"), self.config.get("end_date")
-        if start and end:
+        times = {}
+        for name in ("start_date", "end_date"):
+            value = self.config.get(name)
+            if value is None:
+                continue
             try:
-                if parse_time(end) < parse_time(start):
-                    errors.append("end_date is before start_date")
+                times[name] = parse_time(str(value))
             except ValueError:
-                errors.append("start_date and end_date must be ISO 8601 times")
+                errors.append(f"{name} is not an ISO 8601 time: {str(value)[:40]!r}")
+        if len(times) == 2 and times["end_date"] < times["start_date"]:
+            errors.append("end_date is before start_date")
         if errors and raise_errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
         return errors
@@ -143,6 +183,11 @@ class TapHelpScout(Tap):
             client_id=self.config["client_id"],
             client_secret=self.config["client_secret"],
         )
+
+    @functools.cached_property
+    def pacer(self) -> RequestPacer:
+        """The one pacer of this run: every stream's requests share the account's budget."""
+        return RequestPacer(max_requests_per_minute=self.config.get("max_requests_per_minute"))
 
     @functools.cached_property
     def sync_upper_bound(self) -> datetime.datetime:
