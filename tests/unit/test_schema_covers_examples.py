@@ -16,7 +16,8 @@ from tap_helpscout.streams.reports import HappinessRatingsReportStream
 from tap_helpscout.streams.users import UsersStream
 from tests.support.schema_check import undeclared
 
-EXAMPLES = pathlib.Path(__file__).resolve().parents[3] / "shared" / "helpscout-api" / "examples"
+# Copies of the example documents of the API facts (shared/helpscout-api/examples).
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "api_examples"
 
 
 def _items(key: str) -> t.Callable[[t.Any], list[dict]]:
