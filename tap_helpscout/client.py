@@ -6,19 +6,22 @@ modules are declarations.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import logging
 import random
+import re
 import typing as t
 from http import HTTPStatus
-from urllib.parse import ParseResult
+from urllib.parse import ParseResult, urlparse
 
 import backoff
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.streams import RESTStream
+from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_helpscout.errors import (
@@ -35,7 +38,7 @@ from tap_helpscout.windows import Window, WindowPlanner, format_time, parse_time
 if t.TYPE_CHECKING:
     from backoff.types import Details
     from singer_sdk.helpers.types import Context
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
+    from singer_sdk.streams.rest import HTTPRequest
 
     from tap_helpscout.auth import ClientCredentialsAuthenticator
     from tap_helpscout.pacing import RequestPacer
@@ -127,9 +130,6 @@ class HelpScoutStream(RESTStream[t.Any]):
             self._schema_written = True
             super()._write_schema_message()
 
-    def note_total_pages(self, total_pages: t.Any) -> None:
-        """Hook for streams that size their requests by the API's page count."""
-
     def field(self, api_name: str) -> str:
         """The record key of an API field in the configured key case."""
         return snake_case(api_name) if self.snake_case_keys else api_name
@@ -166,8 +166,6 @@ class HelpScoutStream(RESTStream[t.Any]):
         body = response_body(response)
         embedded = body.get("_embedded") if isinstance(body, dict) else None
         # An empty page has no `_embedded` at all.
-        if isinstance(body, dict) and isinstance(body.get("page"), dict):
-            self.note_total_pages(body["page"].get("totalPages"))
         items = embedded.get(self.records_key) if isinstance(embedded, dict) else None
         if isinstance(items, list):
             yield from (item for item in items if isinstance(item, dict))
@@ -334,21 +332,49 @@ class FullTableStream(HelpScoutStream):
         yield from rows
 
 
+@dataclasses.dataclass
+class Page:
+    """One page of a window: its raw records and what it says about the whole result."""
+
+    records: list[dict[str, t.Any]]
+    total_elements: int
+    total_pages: int
+    links: dict[str, t.Any]
+
+
+_PAGE_PARAMETER = re.compile(r"([?&]page=)\d+")
+
+
 class WindowedStream(HelpScoutStream):
     """A stream read in time windows, whose bookmark is the end of the last finished window.
 
-    The SDK moves bookmarks from record values and writes STATE whenever it likes, including
-    after every child sync. Here records never move the bookmark: it moves only when a window's
-    records, and their children, have all been emitted, so any STATE the tap ever writes claims
-    finished windows only.
+    Bookmarks: the SDK moves bookmarks from record values and writes STATE whenever it likes,
+    including after every child sync. Here records never move the bookmark: it moves only when
+    a window's records, and their children, have all been emitted, so any STATE the tap ever
+    writes claims finished windows only.
+
+    Drift: Help Scout pages are offsets into a live result. A window (a, b] that ends before the
+    sync started can only lose members while it is read (a change moves a conversation to "now",
+    past b; deletions and merges remove it), never gain any. Losing a member shifts every later
+    record one place towards the first page. So a window is read from its last page down to
+    page 2, after its first page (which tells how many pages there are): a shift then moves a
+    record into a page still to be read, never into one already read, except across the
+    boundary of page 1 and 2, which is re-read when the page 2 answer reports fewer records in
+    the window than page 1 did. The records that left a window went to times after the sync's
+    bound: the last window therefore reaches up to the moment it is read, and is followed by
+    short catch-up rounds while records keep leaving. The bookmark still stops at the sync's
+    bound, so the next run reads the latest state of whatever changed meanwhile.
     """
 
+    #: How many catch-up rounds follow the last window while records keep leaving it.
+    max_catch_up_rounds = 5
+
     def __init__(self, tap: TapHelpScout) -> None:
-        """Create the stream; the sync's upper bound is fixed once for the whole run."""
+        """Create the stream with no window open."""
         super().__init__(tap)
         self._tap_helpscout = tap
         self.window: Window | None = None
-        self._total_pages = 0
+        self._send = self.request_decorator(self._send_once)
 
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
@@ -358,33 +384,110 @@ class WindowedStream(HelpScoutStream):
             return
         planner = WindowPlanner(start, end)
         while (window := planner.next_window()) is not None:
-            self.window = window
-            self._total_pages = 0
-            pages = t.cast(
-                "t.Generator[dict[str, t.Any], None, None]", self.request_records(context)
-            )
-            first = next(pages, None)
-            if planner.is_too_large(window, self._total_pages):
-                pages.close()
+            is_last = window.end >= end
+            # The last window reaches to the moment it is read: see the class docstring.
+            self.window = Window(window.start, self._now()) if is_last else window
+            probe = self.fetch_page(context, None)
+            if planner.is_too_large(window, probe.total_pages):
                 self.logger.info(
                     "%s: window %s to %s holds %d pages, splitting it",
                     self.name,
                     format_time(window.start),
                     format_time(window.end),
-                    self._total_pages,
+                    probe.total_pages,
                 )
                 continue
-            if first is not None:
-                yield first
-                yield from pages
-            planner.finish(window, self._total_pages)
+            shrank = yield from self._read_window(context, probe)
+            planner.finish(window, probe.total_pages)
             self._finish_window(window)
+            rounds = 0
+            while is_last and shrank and rounds < self.max_catch_up_rounds:
+                rounds += 1
+                self.window = Window(self.window.end, self._now())
+                self.logger.info(
+                    "%s: records changed while read; catch-up round %d from %s",
+                    self.name,
+                    rounds,
+                    format_time(self.window.start),
+                )
+                shrank = yield from self._read_window(context, self.fetch_page(context, None))
         self.window = None
 
-    def note_total_pages(self, total_pages: t.Any) -> None:
-        """Keep the page count the API reported for the window being read."""
-        if isinstance(total_pages, int) and total_pages > self._total_pages:
-            self._total_pages = total_pages
+    def _read_window(
+        self, context: Context | None, first: Page
+    ) -> t.Generator[dict[str, t.Any], None, bool]:
+        """Emit every record of the window whose first page is `first`; say if it shrank."""
+        emitted: set[t.Any] = set()
+
+        def new(records: list[dict[str, t.Any]]) -> t.Iterator[dict[str, t.Any]]:
+            for record in records:
+                key = record.get("id", id(record))
+                if key not in emitted:
+                    emitted.add(key)
+                    yield record
+
+        yield from new(first.records)
+        remaining = first.total_elements
+        for number in range(first.total_pages, 1, -1):
+            page = self.fetch_page(context, self.page_token(first, number))
+            yield from new(page.records)
+            remaining = page.total_elements
+        shrank = remaining < first.total_elements
+        if shrank and first.total_pages > 1:
+            yield from new(self.fetch_page(context, None).records)
+        return shrank
+
+    def page_token(self, first: Page, number: int) -> t.Any:
+        """The request token of page `number`: the server's own link, with that page number."""
+        for name in ("last", "next", "self"):
+            link = first.links.get(name)
+            href = link.get("href") if isinstance(link, dict) else None
+            if isinstance(href, str) and _PAGE_PARAMETER.search(href):
+                return urlparse(_PAGE_PARAMETER.sub(rf"\g<1>{number}", href, count=1))
+        msg = f"Help Scout gave no page links for {self.name} although it reported more pages"
+        raise HelpScoutAPIError(msg)
+
+    def fetch_page(self, context: Context | None, token: t.Any) -> Page:
+        """Request one page of the current window (the first when `token` is None)."""
+        request = self.get_http_request(
+            page=PageContext(stream_context=context, next_page_token=token)
+        )
+        prepared = self.build_prepared_request(
+            method=request.method,
+            url=request.url,
+            params=request.encode_params(),
+            headers=request.headers,
+        )
+        response = self._send(prepared, context)
+        body = response_body(response)
+        total_elements, total_pages = self.page_counts(body)
+        links = body.get("_links") if isinstance(body, dict) else None
+        return Page(
+            list(self.parse_response(response)),
+            total_elements,
+            total_pages,
+            links if isinstance(links, dict) else {},
+        )
+
+    def page_counts(self, body: t.Any) -> tuple[int, int]:
+        """Records and pages in the whole result, as a HAL page reports them."""
+        page = body.get("page") if isinstance(body, dict) else None
+        if not isinstance(page, dict):
+            return 0, 0
+        return _count(page.get("totalElements")), _count(page.get("totalPages"))
+
+    def _send_once(
+        self, prepared: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        response = self.requests_session.send(
+            self.authenticator(prepared), timeout=self.timeout, allow_redirects=False
+        )
+        self.validate_response(response)
+        return response
+
+    @staticmethod
+    def _now() -> datetime.datetime:
+        return datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
 
     def _starting_time(self) -> datetime.datetime:
         start = parse_time(self.config["start_date"])
@@ -410,3 +513,7 @@ class WindowedStream(HelpScoutStream):
         # Bookmarks move by finished windows (see `_finish_window`), never by record values:
         # conversations carry no modification time at all.
         return
+
+
+def _count(value: t.Any) -> int:
+    return value if isinstance(value, int) and value > 0 else 0

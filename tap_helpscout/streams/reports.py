@@ -5,24 +5,14 @@ from __future__ import annotations
 import typing as t
 
 import requests
-from singer_sdk.pagination import PageNumberPaginator
 from typing_extensions import override
 
 from tap_helpscout import schema as s
-from tap_helpscout.client import WindowedStream, response_body
+from tap_helpscout.client import Page, WindowedStream, response_body
 from tap_helpscout.windows import format_time
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
-
-
-class ReportPaginator(PageNumberPaginator):
-    """Pages of the reports envelope `{results, page, pages, count}`, numbered from 1."""
-
-    @override
-    def has_more(self, response: requests.Response) -> bool:
-        body = response_body(response)
-        return isinstance(body, dict) and (body.get("page") or 0) < (body.get("pages") or 0)
 
 
 class HappinessRatingsReportStream(WindowedStream):
@@ -51,10 +41,6 @@ class HappinessRatingsReportStream(WindowedStream):
     )
 
     @override
-    def get_new_paginator(self) -> ReportPaginator:  # type: ignore[override]
-        return ReportPaginator(start_value=1)
-
-    @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         assert self.window is not None
         return {
@@ -64,11 +50,21 @@ class HappinessRatingsReportStream(WindowedStream):
         }
 
     @override
+    def page_counts(self, body: t.Any) -> tuple[int, int]:
+        if not isinstance(body, dict):
+            return 0, 0
+        count, pages = body.get("count"), body.get("pages")
+        return (count if isinstance(count, int) else 0), (pages if isinstance(pages, int) else 0)
+
+    @override
+    def page_token(self, first: Page, number: int) -> int:
+        return number
+
+    @override
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         body = response_body(response)
         if not isinstance(body, dict):
             return
-        self.note_total_pages(body.get("pages"))
         for row in body.get("results") or []:
             if isinstance(row, dict):
                 renamed = {
