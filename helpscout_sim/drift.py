@@ -2,7 +2,8 @@
 
 Every choice comes from a generator seeded by the account's seed, so the same sequence of
 requests meets the same changes. Times come from the simulator's clock: the later of
-``data_end`` and the real time, strictly increasing, so a changed record always sorts last.
+``data_end`` and the real time, never going back. Like Help Scout's own times it has whole
+seconds, so several changes within one second share a time (ties sort by id).
 """
 
 from __future__ import annotations
@@ -55,8 +56,12 @@ class Drift:
         self._window_served = min(served, len(records))
 
     def now(self) -> int:
-        """The simulator's clock: never before data_end, always later than the last change."""
-        moment = max(self.data.data_end, int(self.clock()), self._last_moment + 1)
+        """The simulator's clock: never before data_end, never before the last change.
+
+        It must not run ahead of the real time: a client bounds its windows by the server's
+        time (the `Date` header), as it would with Help Scout.
+        """
+        moment = max(self.data.data_end, int(self.clock()), self._last_moment)
         self._last_moment = moment
         return moment
 

@@ -12,6 +12,7 @@ import functools
 import logging
 import random
 import re
+import time
 import typing as t
 from http import HTTPStatus
 from urllib.parse import ParseResult, urlparse
@@ -33,7 +34,13 @@ from tap_helpscout.errors import (
 from tap_helpscout.naming import snake_case, snake_case_schema
 from tap_helpscout.pacing import retry_after_seconds
 from tap_helpscout.records import RecordShaper
-from tap_helpscout.windows import Window, WindowPlanner, format_time, parse_time
+from tap_helpscout.windows import (
+    ServerClock,
+    Window,
+    WindowPlanner,
+    format_time,
+    parse_time,
+)
 
 if t.TYPE_CHECKING:
     from backoff.types import Details
@@ -109,6 +116,7 @@ class HelpScoutStream(RESTStream[t.Any]):
             self.replication_key = rename(self.api_replication_key)
         self._auth = tap.authenticator
         self._pacer: RequestPacer = tap.pacer
+        self._server_clock: ServerClock = tap.server_clock
         self._schema_written = False
         self._shape = RecordShaper(
             self.api_schema,
@@ -179,6 +187,7 @@ class HelpScoutStream(RESTStream[t.Any]):
     @override
     def validate_response(self, response: requests.Response) -> None:
         self._pacer.observe(response)
+        self._server_clock.observe(response.headers.get("Date"))
         status = response.status_code
         if status == HTTPStatus.TOO_MANY_REQUESTS:
             raise RateLimitedError(
@@ -342,6 +351,8 @@ class Page:
     links: dict[str, t.Any]
 
 
+# Date headers have whole seconds: keep this far from the server's "now".
+CLOCK_MARGIN = datetime.timedelta(seconds=2)
 _PAGE_PARAMETER = re.compile(r"([?&]page=)\d+")
 
 
@@ -399,10 +410,13 @@ class WindowedStream(HelpScoutStream):
                 continue
             shrank = yield from self._read_window(context, probe)
             planner.finish(window, probe.total_pages)
-            self._finish_window(window)
+            # Never claim more than was read, even when the server's clock is behind ours.
+            self._finish_window(Window(window.start, min(window.end, self.window.end)))
             rounds = 0
             while is_last and shrank and rounds < self.max_catch_up_rounds:
                 rounds += 1
+                # Every change made while the last round was read must fall inside this one.
+                time.sleep(CLOCK_MARGIN.total_seconds())
                 self.window = Window(self.window.end, self._now())
                 self.logger.info(
                     "%s: records changed while read; catch-up round %d from %s",
@@ -485,9 +499,10 @@ class WindowedStream(HelpScoutStream):
         self.validate_response(response)
         return response
 
-    @staticmethod
-    def _now() -> datetime.datetime:
-        return datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
+    def _now(self) -> datetime.datetime:
+        # A little before the server's now: whatever the server changes from here on is
+        # stamped after the window's end, so it leaves the window rather than move inside it.
+        return self._server_clock.now() - CLOCK_MARGIN
 
     def _starting_time(self) -> datetime.datetime:
         start = parse_time(self.config["start_date"])

@@ -24,7 +24,7 @@ from tap_helpscout.streams.customers import CustomersStream
 from tap_helpscout.streams.mailboxes import MailboxesStream, MailboxFoldersStream
 from tap_helpscout.streams.reports import HappinessRatingsReportStream
 from tap_helpscout.streams.users import UsersStream
-from tap_helpscout.windows import UTC, parse_time
+from tap_helpscout.windows import UTC, ServerClock, parse_time
 
 if t.TYPE_CHECKING:
     from tap_helpscout.client import HelpScoutStream
@@ -183,6 +183,11 @@ class TapHelpScout(Tap):
             client_id=self.config["client_id"],
             client_secret=self.config["client_secret"],
         )
+
+    @functools.cached_property
+    def server_clock(self) -> ServerClock:
+        """Help Scout's time, as its answers tell it."""
+        return ServerClock()
 
     @functools.cached_property
     def pacer(self) -> RequestPacer:

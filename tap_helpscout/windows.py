@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import email.utils
 
 UTC = datetime.timezone.utc
 
@@ -92,3 +93,31 @@ class WindowPlanner:
         span = window.end - window.start
         growth = self._max_growth if total_pages == 0 else self._target_pages / total_pages
         self._span = max(span * min(growth, self._max_growth), self._min_span)
+
+
+class ServerClock:
+    """Help Scout's time, estimated from the `Date` header of its answers.
+
+    Windows that reach up to "now" must use the server's now, not this machine's: a change the
+    server stamps during a read has to fall after the window's end.
+    """
+
+    def __init__(self) -> None:
+        """Start with no offset from this machine's clock."""
+        self._offset = datetime.timedelta(0)
+
+    def observe(self, date_header: str | None) -> None:
+        """Learn the offset from a response's `Date` header (whole seconds)."""
+        if not date_header:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(date_header)
+        except (TypeError, ValueError):
+            return
+        if server.tzinfo is None:
+            return
+        self._offset = server - datetime.datetime.now(tz=UTC)
+
+    def now(self) -> datetime.datetime:
+        """The server's current time, to the second."""
+        return (datetime.datetime.now(tz=UTC) + self._offset).replace(microsecond=0)
