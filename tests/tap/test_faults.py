@@ -134,6 +134,7 @@ def test_a_realistic_retry_after_is_waited_in_full(sim_factory: Any) -> None:
     sim = sim_factory(
         seed=17, conversations=30, customers=20, rate_limit_per_minute=200, rate_window_seconds=20
     )
+    sim.control(reset_rate_window=True)
     sim.control(spend_budget=200)
     asked = sim.control()["seconds_to_window_reset"]
     started = time.monotonic()
