@@ -132,9 +132,12 @@ def test_a_realistic_retry_after_is_waited_in_full(sim_factory: Any) -> None:
     # Case C1 at a realistic scale: the budget is already spent by another client when the tap
     # starts, and Help Scout asks for a wait of many seconds.
     sim = sim_factory(
-        seed=17, conversations=30, customers=20, rate_limit_per_minute=200, rate_window_seconds=20
+        seed=17, conversations=30, customers=20, rate_limit_per_minute=200, rate_window_seconds=30
     )
-    sim.control(reset_rate_window=True)
+    # Windows are aligned to the clock: start early in one so that the wait asked is long.
+    left = sim.control()["seconds_to_window_reset"]
+    if left < 20:
+        time.sleep(left + 0.2)
     sim.control(spend_budget=200)
     asked = sim.control()["seconds_to_window_reset"]
     started = time.monotonic()
