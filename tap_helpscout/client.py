@@ -16,6 +16,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.streams import RESTStream
+from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_helpscout.errors import CredentialsRefusedError, ResourceGoneError
@@ -25,7 +26,7 @@ from tap_helpscout.windows import Window, WindowPlanner, format_time, parse_time
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
+    from singer_sdk.streams.rest import HTTPRequest
 
     from tap_helpscout.auth import ClientCredentialsAuthenticator
     from tap_helpscout.tap import TapHelpScout
@@ -83,6 +84,8 @@ class HelpScoutStream(RESTStream[t.Any]):
     api_replication_key: t.ClassVar[str | None] = None
     #: Hold SCHEMA back until the stream's data has been read whole (see FullTableStream).
     defer_schema: t.ClassVar[bool] = False
+    #: Tries per request, the first one included, before a retriable error stops the run.
+    max_request_tries: int = 8
 
     def __init__(self, tap: TapHelpScout) -> None:
         """Create the stream, with keys and schema in the case the config asks for."""
@@ -199,7 +202,33 @@ class HelpScoutStream(RESTStream[t.Any]):
 
     @override
     def backoff_max_tries(self) -> int:
-        return 8
+        return self.max_request_tries
+
+    def read_first_page(self) -> int:
+        """Request the page a sync would request first; return how many records it holds.
+
+        The request comes from the stream's own `get_http_request`, with the same URL, parameters,
+        token and error mapping as a run. Nothing is emitted and no bookmark moves.
+        """
+        request = self.get_http_request(page=PageContext(stream_context=None, next_page_token=None))
+        prepared = self.build_prepared_request(
+            method=request.method,
+            url=request.url,
+            params=request.encode_params(),
+            headers=request.headers,
+            data=request.data,
+        )
+        response = self.request_decorator(self._send_and_validate)(prepared, None)
+        return sum(1 for _ in self.parse_response(response))
+
+    def _send_and_validate(
+        self, prepared: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        response = self.requests_session.send(
+            self.authenticator(prepared), timeout=self.timeout, allow_redirects=self.allow_redirects
+        )
+        self.validate_response(response)
+        return response
 
 
 logging.getLogger("backoff").setLevel(logging.ERROR)
@@ -273,6 +302,16 @@ class WindowedStream(HelpScoutStream):
             planner.finish(window, self._total_pages)
             self._finish_window(window)
         self.window = None
+
+    @override
+    def read_first_page(self) -> int:
+        # The first window a run would read, from the start date to the sync's upper bound.
+        end = self._tap_helpscout.sync_upper_bound
+        self.window = Window(min(self._starting_time(), end), end)
+        try:
+            return super().read_first_page()
+        finally:
+            self.window = None
 
     def note_total_pages(self, total_pages: t.Any) -> None:
         """Keep the page count the API reported for the window being read."""
