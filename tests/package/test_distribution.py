@@ -121,6 +121,17 @@ def test_it_installs_into_a_clean_venv_and_runs(
     catalog = json.loads(run("--config", str(config), "--discover"))
     assert {entry["tap_stream_id"] for entry in catalog["streams"]} == STREAMS
 
+    check = subprocess.run(
+        [str(venv / "bin" / "tap-helpscout-check"), "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert check.returncode == 0
+    assert "first page" in check.stdout
+
     installed = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import helpscout_sim"],
         capture_output=True,
