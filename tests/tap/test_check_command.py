@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,19 @@ def test_an_unreachable_api_is_one_line_per_stream(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = _lines(result.stdout)
     assert all("Could not reach the Help Scout token endpoint" in lines[s] for s in TOP_LEVEL)
+
+
+def test_the_config_can_come_from_the_environment(sim_factory: Any) -> None:
+    sim = sim_factory(seed=5)
+    env = {**os.environ}
+    env.update({f"TAP_HELPSCOUT_{k.upper()}": str(v) for k, v in sim_config(sim).items()})
+    result = subprocess.run(
+        [str(CHECK), "--config", "ENV"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _lines(result.stdout)["users"].startswith("ok (")
