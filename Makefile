@@ -5,7 +5,7 @@ VENV := .venv
 BQ_VENV := .venv-bq
 PY := $(VENV)/bin/python
 
-.PHONY: help check-python venv bq-venv install demo test lint docs clean
+.PHONY: help check-python venv bq-venv install demo test lint docs hub clean
 
 help:
 	@echo "make demo   - run the whole pipeline against the local Help Scout simulator and BigQuery emulator"
@@ -56,3 +56,8 @@ clean:
 
 docs: $(VENV)/.done
 	$(PY) -m devtools.docs
+
+# The Meltano Hub definition (hub/) and meltano.yml's extractor settings, from --about.
+# Re-run after any change to the tap's settings, or after merging one.
+hub: $(VENV)/.done
+	$(PY) -m devtools.hub

@@ -104,6 +104,9 @@ class HelpScoutStream(RESTStream[t.Any]):
     api_replication_key: t.ClassVar[str | None] = None
     #: Hold SCHEMA back until the stream's data has been read whole (see FullTableStream).
     defer_schema: t.ClassVar[bool] = False
+    #: Tries per request, the first one included, before a retriable error stops the run.
+    #: When set (the credentials check does), overrides the `max_retries` setting.
+    max_request_tries: int | None = None
 
     def __init__(self, tap: TapHelpScout) -> None:
         """Create the stream, with keys and schema in the case the config asks for."""
@@ -281,6 +284,8 @@ class HelpScoutStream(RESTStream[t.Any]):
 
     @override
     def backoff_max_tries(self) -> int:
+        if self.max_request_tries is not None:
+            return self.max_request_tries
         return int(self.config.get("max_retries", 6)) + 1
 
     @override
@@ -303,6 +308,32 @@ class HelpScoutStream(RESTStream[t.Any]):
     @override
     def timeout(self) -> int:
         return int(self.config.get("request_timeout_seconds", 60))
+
+    def read_first_page(self) -> int:
+        """Request the page a sync would request first; return how many records it holds.
+
+        The request comes from the stream's own `get_http_request`, with the same URL,
+        parameters, token and error mapping as a run. Nothing is emitted and no bookmark moves.
+        """
+        request = self.get_http_request(page=PageContext(stream_context=None, next_page_token=None))
+        prepared = self.build_prepared_request(
+            method=request.method,
+            url=request.url,
+            params=request.encode_params(),
+            headers=request.headers,
+            data=request.data,
+        )
+        response = self.request_decorator(self._send_once)(prepared, None)
+        return sum(1 for _ in self.parse_response(response))
+
+    def _send_once(
+        self, prepared: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        response = self.requests_session.send(
+            self.authenticator(prepared), timeout=self.timeout, allow_redirects=self.allow_redirects
+        )
+        self.validate_response(response)
+        return response
 
 
 def _describe(error: BaseException) -> str:
@@ -490,19 +521,20 @@ class WindowedStream(HelpScoutStream):
             return 0, 0
         return _count(page.get("totalElements")), _count(page.get("totalPages"))
 
-    def _send_once(
-        self, prepared: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        response = self.requests_session.send(
-            self.authenticator(prepared), timeout=self.timeout, allow_redirects=False
-        )
-        self.validate_response(response)
-        return response
-
     def _now(self) -> datetime.datetime:
         # A little before the server's now: whatever the server changes from here on is
         # stamped after the window's end, so it leaves the window rather than move inside it.
         return self._server_clock.now() - CLOCK_MARGIN
+
+    @override
+    def read_first_page(self) -> int:
+        # The first window a run would read, from the start date to the sync's upper bound.
+        end = self._tap_helpscout.sync_upper_bound
+        self.window = Window(min(self._starting_time(), end), end)
+        try:
+            return super().read_first_page()
+        finally:
+            self.window = None
 
     def _starting_time(self) -> datetime.datetime:
         start = parse_time(self.config["start_date"])

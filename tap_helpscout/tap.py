@@ -141,7 +141,7 @@ class TapHelpScout(Tap):
         ),
         th.Property(
             "retry_wait_seconds",
-            th.NumberType(minimum=0),
+            th.IntegerType(minimum=0),
             default=2,
             title="First retry wait (seconds)",
             description="Wait before the first retry; it doubles with each retry, up to 60 s.",
