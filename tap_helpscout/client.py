@@ -426,7 +426,7 @@ class WindowedStream(HelpScoutStream):
             return
         planner = WindowPlanner(start, end)
         while (window := planner.next_window()) is not None:
-            is_last = window.end >= end
+            is_last = window.end >= end and self._tap_helpscout.sync_end_is_open
             # The last window reaches to the moment it is read: see the class docstring.
             self.window = Window(window.start, self._now()) if is_last else window
             probe = self.fetch_page(context, None)
@@ -466,8 +466,10 @@ class WindowedStream(HelpScoutStream):
 
         def new(records: list[dict[str, t.Any]]) -> t.Iterator[dict[str, t.Any]]:
             for record in records:
-                key = record.get("id", id(record))
-                if key not in emitted:
+                key = self.record_key(record)
+                if key is None:
+                    yield record
+                elif key not in emitted:
                     emitted.add(key)
                     yield record
 
@@ -481,6 +483,10 @@ class WindowedStream(HelpScoutStream):
         if shrank and first.total_pages > 1:
             yield from new(self.fetch_page(context, None).records)
         return shrank
+
+    def record_key(self, raw: dict[str, t.Any]) -> t.Hashable | None:
+        """What identifies a raw record, to emit it once when a shifted page repeats it."""
+        return raw.get("id")
 
     def page_token(self, first: Page, number: int) -> t.Any:
         """The request token of page `number`: the server's own link, with that page number."""
@@ -541,13 +547,19 @@ class WindowedStream(HelpScoutStream):
         state = self.stream_state
         bookmark = state.get("replication_key_value")
         if bookmark and state.get("replication_key") == self.replication_key:
-            start = max(start, parse_time(bookmark))
+            lookback = datetime.timedelta(days=int(self.config.get("lookback_days", 0)))
+            start = max(start, parse_time(bookmark) - lookback)
         return start
 
     def _finish_window(self, window: Window) -> None:
         state = self.stream_state
+        end = window.end
+        # Windows re-read for the lookback end before the bookmark: it never moves back.
+        previous = state.get("replication_key_value")
+        if previous and state.get("replication_key") == self.replication_key:
+            end = max(end, parse_time(previous))
         state["replication_key"] = self.replication_key
-        state["replication_key_value"] = format_time(window.end)
+        state["replication_key_value"] = format_time(end)
         # The SDK has no public call to write STATE now; this is its own writer, which also
         # skips a message when nothing changed.
         self.state_manager.is_flushed = False

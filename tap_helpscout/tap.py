@@ -29,6 +29,19 @@ from tap_helpscout.windows import UTC, ServerClock, parse_time
 if t.TYPE_CHECKING:
     from tap_helpscout.client import HelpScoutStream
 
+
+def _start_of_day(moment: datetime.datetime) -> datetime.datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# Bounds that meltano.yml cannot compute: the end of the last whole day or week, in UTC.
+END_BOUNDARIES: dict[str, t.Callable[[datetime.datetime], datetime.datetime]] = {
+    "end_of_yesterday": _start_of_day,
+    "end_of_last_sunday": lambda moment: (
+        _start_of_day(moment) - datetime.timedelta(days=moment.astimezone(UTC).weekday())
+    ),
+}
+
 STREAM_TYPES: tuple[type[HelpScoutStream], ...] = (
     ConversationsStream,
     ConversationThreadsStream,
@@ -109,6 +122,28 @@ class TapHelpScout(Tap):
             description=(
                 "Incremental reads stop this many minutes before the sync's start, leaving "
                 "time for Help Scout's search index to catch up with recent changes."
+            ),
+        ),
+        th.Property(
+            "end_boundary",
+            th.StringType,
+            default="none",
+            allowed_values=["none", *END_BOUNDARIES],
+            title="End boundary",
+            description=(
+                "Stop incremental reads at the end of the last whole UTC day "
+                "(end_of_yesterday) or week (end_of_last_sunday, for a weekly job run on "
+                "Wednesdays), instead of at the sync's start; bookmarks never pass it."
+            ),
+        ),
+        th.Property(
+            "lookback_days",
+            th.IntegerType(minimum=0),
+            default=0,
+            title="Lookback (days)",
+            description=(
+                "Re-read this many days before the bookmark on every run, as insurance against "
+                "changes the API reported late. Costs the requests of those days."
             ),
         ),
         th.Property(
@@ -201,7 +236,18 @@ class TapHelpScout(Tap):
         bound = self.started_at - margin
         if end_date := self.config.get("end_date"):
             bound = min(bound, parse_time(end_date))
+        if boundary := END_BOUNDARIES.get(self.config.get("end_boundary", "none")):
+            bound = min(bound, boundary(self.started_at))
         return bound
+
+    @property
+    def sync_end_is_open(self) -> bool:
+        """True when the run reads up to "now" (no end_date, no end_boundary).
+
+        Only such a run may read records that changed while it ran; a bounded run (a backfill
+        slice, the weekly job) stops exactly at its bound.
+        """
+        return not self.config.get("end_date") and self.config.get("end_boundary", "none") == "none"
 
     @classmethod
     @override
