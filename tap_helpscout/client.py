@@ -387,29 +387,18 @@ CLOCK_MARGIN = datetime.timedelta(seconds=2)
 _PAGE_PARAMETER = re.compile(r"([?&]page=)\d+")
 
 
-class WindowedStream(HelpScoutStream):
-    """A stream read in time windows, whose bookmark is the end of the last finished window.
+class WindowReader(HelpScoutStream):
+    """Reads every record of a time window of a live, paged result, whatever changes meanwhile.
 
-    Bookmarks: the SDK moves bookmarks from record values and writes STATE whenever it likes,
-    including after every child sync. Here records never move the bookmark: it moves only when
-    a window's records, and their children, have all been emitted, so any STATE the tap ever
-    writes claims finished windows only.
-
-    Drift: Help Scout pages are offsets into a live result. A window (a, b] that ends before the
-    sync started can only lose members while it is read (a change moves a conversation to "now",
-    past b; deletions and merges remove it), never gain any. Losing a member shifts every later
+    Help Scout pages are offsets into a live result. A window (a, b] that ends before the read
+    starts can only lose members while it is read (a change moves a conversation to "now", past
+    b; deletions and merges remove it), never gain any. Losing a member shifts every later
     record one place towards the first page. So a window is read from its last page down to
     page 2, after its first page (which tells how many pages there are): a shift then moves a
     record into a page still to be read, never into one already read, except across the
     boundary of page 1 and 2, which is re-read when the page 2 answer reports fewer records in
-    the window than page 1 did. The records that left a window went to times after the sync's
-    bound: the last window therefore reaches up to the moment it is read, and is followed by
-    short catch-up rounds while records keep leaving. The bookmark still stops at the sync's
-    bound, so the next run reads the latest state of whatever changed meanwhile.
+    the window than page 1 did. "Now" is the server's, from its `Date` header.
     """
-
-    #: How many catch-up rounds follow the last window while records keep leaving it.
-    max_catch_up_rounds = 5
 
     def __init__(self, tap: TapHelpScout) -> None:
         """Create the stream with no window open."""
@@ -417,46 +406,6 @@ class WindowedStream(HelpScoutStream):
         self._tap_helpscout = tap
         self.window: Window | None = None
         self._send = self.request_decorator(self._send_once)
-
-    @override
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        start, end = self._starting_time(), self._tap_helpscout.sync_upper_bound
-        if start >= end:
-            self.logger.info("%s is up to date to %s", self.name, format_time(start))
-            return
-        planner = WindowPlanner(start, end)
-        while (window := planner.next_window()) is not None:
-            is_last = window.end >= end and self._tap_helpscout.sync_end_is_open
-            # The last window reaches to the moment it is read: see the class docstring.
-            self.window = Window(window.start, self._now()) if is_last else window
-            probe = self.fetch_page(context, None)
-            if planner.is_too_large(window, probe.total_pages):
-                self.logger.info(
-                    "%s: window %s to %s holds %d pages, splitting it",
-                    self.name,
-                    format_time(window.start),
-                    format_time(window.end),
-                    probe.total_pages,
-                )
-                continue
-            shrank = yield from self._read_window(context, probe)
-            planner.finish(window, probe.total_pages)
-            # Never claim more than was read, even when the server's clock is behind ours.
-            self._finish_window(Window(window.start, min(window.end, self.window.end)))
-            rounds = 0
-            while is_last and shrank and rounds < self.max_catch_up_rounds:
-                rounds += 1
-                # Every change made while the last round was read must fall inside this one.
-                time.sleep(CLOCK_MARGIN.total_seconds())
-                self.window = Window(self.window.end, self._now())
-                self.logger.info(
-                    "%s: records changed while read; catch-up round %d from %s",
-                    self.name,
-                    rounds,
-                    format_time(self.window.start),
-                )
-                shrank = yield from self._read_window(context, self.fetch_page(context, None))
-        self.window = None
 
     def _read_window(
         self, context: Context | None, first: Page
@@ -531,6 +480,65 @@ class WindowedStream(HelpScoutStream):
         # A little before the server's now: whatever the server changes from here on is
         # stamped after the window's end, so it leaves the window rather than move inside it.
         return self._server_clock.now() - CLOCK_MARGIN
+
+
+class WindowedStream(WindowReader):
+    """A stream read in time windows, whose bookmark is the end of the last finished window.
+
+    Bookmarks: the SDK moves bookmarks from record values and writes STATE whenever it likes,
+    including after every child sync. Here records never move the bookmark: it moves only when
+    a window's records, and their children, have all been emitted, so any STATE the tap ever
+    writes claims finished windows only.
+
+    Drift (see WindowReader): the records that left a window went to times after the sync's
+    bound. In a run that reads up to "now", the last window therefore reaches up to the moment
+    it is read, and is followed by short catch-up rounds while records keep leaving. The
+    bookmark still stops at the sync's bound, so the next run reads the latest state of
+    whatever changed meanwhile.
+    """
+
+    #: How many catch-up rounds follow the last window while records keep leaving it.
+    max_catch_up_rounds = 5
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        start, end = self._starting_time(), self._tap_helpscout.sync_upper_bound
+        if start >= end:
+            self.logger.info("%s is up to date to %s", self.name, format_time(start))
+            return
+        planner = WindowPlanner(start, end)
+        while (window := planner.next_window()) is not None:
+            is_last = window.end >= end and self._tap_helpscout.sync_end_is_open
+            # The last window reaches to the moment it is read: see the class docstring.
+            self.window = Window(window.start, self._now()) if is_last else window
+            probe = self.fetch_page(context, None)
+            if planner.is_too_large(window, probe.total_pages):
+                self.logger.info(
+                    "%s: window %s to %s holds %d pages, splitting it",
+                    self.name,
+                    format_time(window.start),
+                    format_time(window.end),
+                    probe.total_pages,
+                )
+                continue
+            shrank = yield from self._read_window(context, probe)
+            planner.finish(window, probe.total_pages)
+            # Never claim more than was read, even when the server's clock is behind ours.
+            self._finish_window(Window(window.start, min(window.end, self.window.end)))
+            rounds = 0
+            while is_last and shrank and rounds < self.max_catch_up_rounds:
+                rounds += 1
+                # Every change made while the last round was read must fall inside this one.
+                time.sleep(CLOCK_MARGIN.total_seconds())
+                self.window = Window(self.window.end, self._now())
+                self.logger.info(
+                    "%s: records changed while read; catch-up round %d from %s",
+                    self.name,
+                    rounds,
+                    format_time(self.window.start),
+                )
+                shrank = yield from self._read_window(context, self.fetch_page(context, None))
+        self.window = None
 
     @override
     def read_first_page(self) -> int:

@@ -16,6 +16,7 @@ from tap_helpscout.auth import ClientCredentialsAuthenticator
 from tap_helpscout.errors import HelpScoutAPIError
 from tap_helpscout.pacing import RequestPacer
 from tap_helpscout.streams.conversations import (
+    ConversationIdsStream,
     ConversationsStream,
     ConversationThreadsStream,
     ThreadHandoff,
@@ -50,6 +51,7 @@ STREAM_TYPES: tuple[type[HelpScoutStream], ...] = (
     MailboxFoldersStream,
     UsersStream,
     HappinessRatingsReportStream,
+    ConversationIdsStream,
 )
 
 

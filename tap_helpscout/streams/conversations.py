@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import typing as t
 
 from typing_extensions import override
 
 from tap_helpscout import schema as s
-from tap_helpscout.client import HelpScoutStream, WindowedStream
+from tap_helpscout.client import HelpScoutStream, WindowedStream, WindowReader
 from tap_helpscout.errors import ResourceGoneError
-from tap_helpscout.windows import format_time
+from tap_helpscout.windows import UTC, Window, format_time
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -245,3 +246,57 @@ class ConversationThreadsStream(HelpScoutStream):
 def _json_text(action: dict[str, t.Any]) -> str | None:
     entities = action.get("associatedEntities")
     return None if entities is None else json.dumps(entities, sort_keys=True)
+
+
+class ConversationIdsStream(WindowReader):
+    """The ids of every conversation that exists now, to tell deleted ones apart in the warehouse.
+
+    Help Scout never lists deleted or merged-away conversations, so their rows stay in the
+    conversations table. This opt-in stream reads the whole list without threads (one request
+    per 25 conversations) by creation time, up to just before the read starts; deletions
+    during the read only shrink that window, which the reader tolerates. Its table is replaced
+    on each run; a conversation whose id is missing from it is gone from Help Scout.
+    """
+
+    name = "conversation_ids"
+    path = "/conversations"
+    records_key = "conversations"
+    selected_by_default = False
+    defer_schema = True
+    api_primary_keys = ("id",)
+    api_schema = s.record(
+        id=s.integer(),
+        number=s.integer(),
+        mailboxId=s.integer(),
+        status=s.string(),
+        createdAt=s.timestamp(),
+    )
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        self.window = Window(_EARLIEST, self._now())
+        rows = list(self._read_window(context, self.fetch_page(context, None)))
+        self.window = None
+        # Like every replaced table: nothing leaves before the whole list has been read.
+        self.write_schema_now()
+        yield from rows
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        assert self.window is not None
+        return {
+            "status": "all",
+            "query": f"(createdAt:[* TO {format_time(self.window.end)}])",
+            "sortField": "createdAt",
+            "sortOrder": "asc",
+        }
+
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        keep = ("id", "number", "mailboxId", "status", "createdAt")
+        return self._shape({key: row.get(key) for key in keep})
+
+
+_EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=UTC)

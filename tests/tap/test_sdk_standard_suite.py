@@ -25,13 +25,27 @@ def teardown_module() -> None:
     _SIMULATOR.stop()
 
 
+_CONFIG = {
+    "client_id": _SIMULATOR.config.client_id,
+    "client_secret": _SIMULATOR.config.client_secret,
+    "start_date": "2020-01-01T00:00:00Z",
+    "api_url": _SIMULATOR.url,
+}
+
+
+def _everything_selected() -> dict:
+    """The discovered catalog with the opt-in streams selected too, so the suite covers them."""
+    catalog = TapHelpScout(config=_CONFIG, parse_env_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = True
+    return catalog
+
+
 TestTapHelpScout = get_tap_test_class(
     TapHelpScout,
-    config={
-        "client_id": _SIMULATOR.config.client_id,
-        "client_secret": _SIMULATOR.config.client_secret,
-        "start_date": "2020-01-01T00:00:00Z",
-        "api_url": _SIMULATOR.url,
-    },
+    config=_CONFIG,
     suite_config=SuiteConfig(max_records_limit=None),
+    catalog=_everything_selected(),
 )
