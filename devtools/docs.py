@@ -26,6 +26,7 @@ STREAM_DESCRIPTIONS = {
     "mailbox_folders": "Folders of each mailbox, with conversation counts",
     "users": "Users (agents), invited ones included",
     "happiness_ratings_report": "Satisfaction ratings from the Reports API (Plus and Pro)",
+    "conversation_ids": "Ids of the conversations that exist now (opt-in, for deletions)",
 }
 
 
