@@ -8,6 +8,7 @@ snake_case when that mode is on. Values are otherwise left exactly as the API se
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import re
 import typing as t
@@ -44,21 +45,36 @@ def to_utc_timestamp(value: t.Any) -> str | None:
 
 
 class _Plan:
-    """What to do with one level of a record: which keys hold timestamps or nested parts."""
+    """What one place of a record must hold, read off the schema once."""
 
-    __slots__ = ("children", "is_timestamp", "items")
+    __slots__ = ("children", "items", "kind", "path")
 
-    def __init__(self, schema: dict[str, t.Any]) -> None:
-        self.is_timestamp = schema.get("format") == _DATE_TIME
+    def __init__(self, schema: dict[str, t.Any], path: str = "$") -> None:
+        self.path = path
+        types = schema.get("type", [])
+        types = [types] if isinstance(types, str) else list(types)
+        declared = [name for name in types if name != "null"]
+        self.kind = (
+            _DATE_TIME
+            if schema.get("format") == _DATE_TIME
+            else (declared[0] if len(declared) == 1 else "any")
+        )
         self.children: dict[str, _Plan] = {
-            name: _Plan(sub) for name, sub in schema.get("properties", {}).items()
+            name: _Plan(sub, f"{path}.{name}") for name, sub in schema.get("properties", {}).items()
         }
         items = schema.get("items")
-        self.items = _Plan(items) if isinstance(items, dict) else None
+        self.items = _Plan(items, f"{path}[]") if isinstance(items, dict) else None
 
 
 class RecordShaper:
-    """Shapes raw API objects of one stream into records that match its declared schema."""
+    """Shapes raw API objects of one stream into records that match its declared schema.
+
+    Whatever the API sends, the record fits the schema: a key the schema lacks is left out (and
+    named once in the log), a value of the wrong type is converted when that keeps its meaning
+    (a number sent as text, an object where text is declared becomes JSON text) and is null
+    otherwise, and arrays hold no nulls (BigQuery's repeated fields cannot). Values are never
+    logged: they may be personal data.
+    """
 
     def __init__(
         self,
@@ -77,6 +93,7 @@ class RecordShaper:
         self._plan = _Plan(api_schema)
         self._rename = snake_case if snake_case_keys else str
         self._lifted = dict(lifted or {})
+        self._reported: set[str] = set()
 
     def __call__(self, raw: dict[str, t.Any]) -> dict[str, t.Any]:
         """Return the record for one API object. `raw` itself is not modified."""
@@ -86,20 +103,63 @@ class RecordShaper:
             top[record_key] = embedded.get(embedded_key) if isinstance(embedded, dict) else None
         return self._shape_object(top, self._plan)
 
-    def _shape_object(self, value: dict[str, t.Any], plan: _Plan | None) -> dict[str, t.Any]:
-        children = plan.children if plan else {}
-        return {
-            self._rename(key): self._shape(item, children.get(key))
-            for key, item in value.items()
-            if key != "_links"
-        }
+    def _shape_object(self, value: dict[str, t.Any], plan: _Plan) -> dict[str, t.Any]:
+        shaped = {}
+        for key, item in value.items():
+            child = plan.children.get(key)
+            if child is None:
+                if key != "_links":
+                    self._report(f"{plan.path}.{key}", "is not in the schema; left out")
+                continue
+            shaped[self._rename(key)] = self._shape(item, child)
+        return shaped
 
-    def _shape(self, value: t.Any, plan: _Plan | None) -> t.Any:
-        if plan is not None and plan.is_timestamp:
+    def _shape(self, value: t.Any, plan: _Plan) -> t.Any:
+        if value is None:
+            return None
+        kind = plan.kind
+        if kind == _DATE_TIME:
             return to_utc_timestamp(value)
-        if isinstance(value, dict):
-            return self._shape_object(value, plan)
-        if isinstance(value, list):
-            items = plan.items if plan else None
-            return [self._shape(item, items) for item in value]
-        return value
+        if kind == "string":
+            if isinstance(value, str):
+                return value
+            if isinstance(value, (dict, list)):
+                return json.dumps(value, sort_keys=True, default=str)
+            return str(value).lower() if isinstance(value, bool) else str(value)
+        if kind == "object":
+            if isinstance(value, dict):
+                return self._shape_object(value, plan)
+        elif kind == "array":
+            if isinstance(value, list):
+                if plan.items is None:
+                    return value
+                shaped = (self._shape(item, plan.items) for item in value)
+                return [item for item in shaped if item is not None]
+        elif kind == "integer":
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                return int(value)
+        elif kind == "number":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return value
+            try:
+                return float(value) if isinstance(value, str) else None
+            except ValueError:
+                pass
+        elif kind == "boolean":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in {"true", "false"}:
+                return value.lower() == "true"
+        else:
+            return value
+        self._report(plan.path, f"held a {type(value).__name__} where {kind} is declared; nulled")
+        return None
+
+    def _report(self, path: str, problem: str) -> None:
+        if path not in self._reported:
+            self._reported.add(path)
+            logger.warning("Help Scout sent something unexpected: %s %s", path, problem)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import typing as t
 
 from typing_extensions import override
@@ -30,8 +29,8 @@ THREAD_SCHEMA = s.record(
     action=s.obj(
         type=s.string(),
         text=s.string(),
-        # Which entities an action touched ({"user": 520001}, ...): kept as JSON text, since
-        # its keys vary with the action.
+        # Which entities an action touched ({"user": 520001}, ...): its keys vary with the
+        # action, so it is declared as text and the shaper stores the object as JSON text.
         associatedEntities=s.string(),
     ),
     body=s.string(),
@@ -79,21 +78,27 @@ class ThreadHandoff:
         """Start empty."""
         self._threads: dict[int, list[dict[str, t.Any]] | None] = {}
 
-    def put(self, conversation: dict[str, t.Any]) -> None:
-        """Keep a conversation's embedded threads, or None when they must be read separately."""
+    def put(self, conversation_id: int, count: t.Any, conversation: dict[str, t.Any]) -> None:
+        """Keep a conversation's embedded threads, or None when they must be read separately.
+
+        They are complete when there are as many as the conversation's thread count says and
+        none of them is a chat, whose body embedding shortens. Anything odd (no count, threads
+        of the wrong shape) means they are read separately.
+        """
         embedded = conversation.get("_embedded")
         threads = embedded.get("threads") if isinstance(embedded, dict) else None
-        if threads is None and conversation.get("threads") == 0:
+        if threads is None and count == 0:
             threads = []
         complete = (
             isinstance(threads, list)
-            and len(threads) >= (conversation.get("threads") or 0)
-            and not any(
-                isinstance(thread, dict) and thread.get("type") in _SHORTENED_WHEN_EMBEDDED
+            and isinstance(count, int)
+            and len(threads) >= count
+            and all(
+                isinstance(thread, dict) and thread.get("type") not in _SHORTENED_WHEN_EMBEDDED
                 for thread in threads
             )
         )
-        self._threads[conversation["id"]] = threads if complete else None
+        self._threads[conversation_id] = threads if complete else None
 
     def take(self, conversation_id: int) -> list[dict[str, t.Any]] | None:
         """The complete embedded threads of a conversation, or None if they must be fetched."""
@@ -180,9 +185,12 @@ class ConversationsStream(WindowedStream):
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        if self._threads_wanted:
-            self._handoff.put(row)
         record = self._shape(row)
+        if record.get("id") is None:
+            self.logger.warning("Skipping a conversation that has no usable id")
+            return None
+        if self._threads_wanted:
+            self._handoff.put(record["id"], record.get(self.field("threads")), row)
         assert self.window is not None
         record[self.field("modifiedWindowEnd")] = format_time(self.window.end)
         return record
@@ -235,17 +243,9 @@ class ConversationThreadsStream(HelpScoutStream):
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
         assert context is not None
-        action = row.get("action")
-        if isinstance(action, dict) and "associatedEntities" in action:
-            row = {**row, "action": {**action, "associatedEntities": _json_text(action)}}
         record = self._shape(row)
         record[self.field("conversationId")] = context["conversation_id"]
         return record
-
-
-def _json_text(action: dict[str, t.Any]) -> str | None:
-    entities = action.get("associatedEntities")
-    return None if entities is None else json.dumps(entities, sort_keys=True)
 
 
 class ConversationIdsStream(WindowReader):
