@@ -108,8 +108,15 @@ def test_a_full_table_stream_that_fails_midway_leaves_its_table_as_it_was(
     assert all(before.values())
     # The second mailbox's folders fail: the folders list can only be read in part.
     pipeline.sim.control(
-        faults=[{"path": "/v2/mailboxes/{id}/folders", "kind": "status", "status": 400,
-                 "after": 1, "count": -1}]
+        faults=[
+            {
+                "path": "/v2/mailboxes/{id}/folders",
+                "kind": "status",
+                "status": 400,
+                "after": 1,
+                "count": -1,
+            }
+        ]
     )
     try:
         completed = pipeline.run()
