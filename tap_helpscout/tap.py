@@ -193,7 +193,11 @@ class TapHelpScout(Tap):
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        secret = self.config.get("client_secret")
         errors = super()._validate_config(raise_errors=False)
+        if secret is not None and str(secret):
+            # jsonschema quotes the offending value, which here may be the secret itself.
+            errors = [error.replace(str(secret), "***") for error in errors]
         url = urlparse(str(self.config.get("api_url", "")))
         if url.scheme not in {"http", "https"} or not url.netloc:
             errors.append("api_url must be an http(s) URL")
