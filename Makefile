@@ -43,8 +43,9 @@ install: $(VENV)/.done bq-venv .meltano/.done
 demo: install
 	$(MELTANO_QUIET) $(PY) -m devtools.pipeline
 
+# Three workers, one test file each: the end-to-end runs mostly wait on the loader's sleeps.
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n 3 --dist loadfile
 
 lint: $(VENV)/.done
 	$(VENV)/bin/ruff check .

@@ -18,20 +18,15 @@ from pathlib import Path
 
 import pytest
 
+from tap_helpscout.tap import STREAM_TYPES
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 UV = Path(sys.executable).with_name("uv")
 PYTHON = shutil.which("python3.11") or sys.executable
 DUMMY_CONFIG = {"client_id": "x", "client_secret": "x", "start_date": "2020-01-01T00:00:00Z"}
 NOT_SHIPPED = ("helpscout_sim/", "devtools/", "tests/", "plugins/", "hub/", ".ci/")
-STREAMS = {
-    "conversations",
-    "conversation_threads",
-    "customers",
-    "mailboxes",
-    "mailbox_folders",
-    "users",
-    "happiness_ratings_report",
-}
+# The streams of the source tree: the installed package must discover exactly these.
+STREAMS = {stream_type.name for stream_type in STREAM_TYPES}
 
 
 @pytest.fixture(scope="module")
