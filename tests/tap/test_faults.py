@@ -147,3 +147,26 @@ def test_a_realistic_retry_after_is_waited_in_full(sim_factory: Any) -> None:
     assert asked >= 15
     assert time.monotonic() - started >= asked - 1
     assert mismatches(run, sim) == {}
+
+
+@pytest.mark.parametrize("status", [301, 404])
+def test_threads_of_a_conversation_merged_or_deleted_meanwhile_are_skipped(
+    sim_factory: Any, status: int
+) -> None:
+    faults = [
+        {
+            "path": "/v2/conversations/{id}/threads",
+            "kind": "status",
+            "status": status,
+            "after": 1,
+            "count": 1,
+        }
+    ]
+    sim, run = _run_with(sim_factory, faults)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sim.app.stats.faults_injected["status"] == 1
+    assert "it was merged or deleted" in run.stderr
+    problems = mismatches(run, sim)
+    # Only the threads of that one conversation are missing; everything else arrived.
+    assert set(problems) == {"conversation_threads"}
+    assert problems["conversation_threads"]["unexpected"] == []
