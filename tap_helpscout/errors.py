@@ -15,3 +15,7 @@ class CredentialsRefusedError(HelpScoutAPIError):
 
 class ResourceGoneError(HelpScoutAPIError):
     """A parent that was listed moments ago was merged (301) or deleted (404) since."""
+
+
+class AccessForbiddenError(HelpScoutAPIError):
+    """A valid token was refused a list (403): a plan without reports, or an admin-only list."""

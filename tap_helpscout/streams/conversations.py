@@ -157,7 +157,11 @@ class ConversationsStream(WindowedStream):
 
     @property
     def _threads_wanted(self) -> bool:
-        return any(child.selected for child in self.child_streams)
+        return any(
+            child.selected
+            for child in self.child_streams
+            if isinstance(child, HelpScoutStream) and child.skipped_because is None
+        )
 
     @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
@@ -171,6 +175,8 @@ class ConversationsStream(WindowedStream):
             "sortField": "modifiedAt",
             "sortOrder": "asc",
         }
+        if self.mailbox_ids:
+            params["mailbox"] = ",".join(str(mailbox_id) for mailbox_id in self.mailbox_ids)
         if self._threads_wanted:
             params["embed"] = "threads"
         return params
@@ -213,7 +219,7 @@ class ConversationThreadsStream(HelpScoutStream):
         self._handoff = tap.thread_handoff
 
     @override
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         assert context is not None
         conversation_id = context["conversation_id"]
         embedded = self._handoff.take(conversation_id)
@@ -221,7 +227,7 @@ class ConversationThreadsStream(HelpScoutStream):
             yield from embedded
             return
         try:
-            yield from self.request_records(context)
+            yield from super().read_records(context)
         except ResourceGoneError as gone:
             self.logger.warning(
                 "Skipping the threads of conversation %s: it was merged or deleted (%s)",
