@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import pathlib
 import typing as t
@@ -26,14 +25,15 @@ from tap_helpscout.streams.tags_workflows_webhooks import (
 )
 from tap_helpscout.streams.teams import TeamMembersStream, TeamsStream
 from tap_helpscout.streams.users import UsersStream
-from tests.support.schema_check import undeclared
+from tests.support.schema_check import (
+    LEFT_OUT,
+    rating_rows,
+    stream_problems,
+    team_members,
+    undeclared,
+)
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[3] / "shared" / "helpscout-api" / "examples"
-
-# The only keys of the API that no schema holds, on purpose: a webhook's `secret` signs its
-# deliveries, and whoever reads the warehouse must not be able to forge them.
-LEFT_OUT: dict[type, frozenset[str]] = {WebhooksStream: frozenset({"secret"})}
-
 
 def _items(key: str) -> t.Callable[[t.Any], list[dict]]:
     return lambda document: document["_embedded"][key]
@@ -44,21 +44,11 @@ def _whole(document: t.Any) -> list[dict]:
 
 
 def _rating_rows(document: dict) -> list[dict]:
-    rows = document.get("results", [document])
-    renamed = []
-    for row in rows:
-        row = dict(row)
-        row["conversationId"], row["threadId"] = row.pop("id"), row.pop("threadid")
-        renamed.append(row)
-    return renamed
+    return rating_rows(document.get("results", [document]))
 
 
 def _members(document: dict) -> list[dict]:
-    # A member's `id` is the user's: the stream calls it `userId` and adds `teamId`.
-    return [
-        {"teamId": 1, "userId": user["id"], **{k: v for k, v in user.items() if k != "id"}}
-        for user in document["_embedded"]["users"]
-    ]
+    return team_members(1, document["_embedded"]["users"])
 
 
 # (example file, stream, how to find its objects)
@@ -103,23 +93,6 @@ NOT_A_STREAM = {
 }
 
 
-def problems(stream: type, obj: dict) -> list[str]:
-    """What `stream`'s schema has no place for in the raw API object `obj`."""
-    obj = copy.deepcopy(obj)
-    for key in LEFT_OUT.get(stream, ()):
-        obj.pop(key, None)
-    # `associatedEntities` is stored as JSON text (its keys vary with the action).
-    action = obj.get("action")
-    if stream is ConversationThreadsStream and isinstance(action, dict):
-        action["associatedEntities"] = json.dumps(action.get("associatedEntities"))
-    return undeclared(
-        obj,
-        stream.api_schema,
-        lifted=stream.lifted_embedded,
-        elsewhere={"threads"} if stream is ConversationsStream else (),
-    )
-
-
 @pytest.mark.parametrize(
     ("example", "stream", "objects_of"),
     CASES,
@@ -132,7 +105,7 @@ def test_example_fits_its_stream_schema(
     objects = objects_of(document)
     assert objects
     for obj in objects:
-        assert problems(stream, obj) == []
+        assert stream_problems(stream, obj) == []
 
 
 def test_every_example_is_checked_or_said_to_be_no_stream() -> None:
@@ -145,27 +118,28 @@ def test_every_example_is_checked_or_said_to_be_no_stream() -> None:
 def test_the_webhook_secret_is_the_one_key_left_out() -> None:
     webhook = json.loads((EXAMPLES / "webhook.json").read_text())
     webhook["secret"] = "0f3e2d1c"
-    assert problems(WebhooksStream, webhook) == []
+    assert stream_problems(WebhooksStream, webhook) == []
     assert "secret" not in WebhooksStream.api_schema["properties"]
     assert undeclared(webhook, WebhooksStream.api_schema) == ["$.secret: not in the schema"]
-    assert {WebhooksStream: frozenset({"secret"})} == LEFT_OUT
+    assert {"webhooks": frozenset({"secret"})} == LEFT_OUT
 
 
 def test_a_planted_unknown_key_is_caught_at_any_depth() -> None:
     conversation = json.loads((EXAMPLES / "conversation.json").read_text())
     conversation["customerWaitingSince"]["plantedKey"] = 1
     conversation["tags"][0]["anotherPlanted"] = "x"
-    found = problems(ConversationsStream, conversation)
+    found = stream_problems(ConversationsStream, conversation)
     assert "$.customerWaitingSince.plantedKey: not in the schema" in found
     assert "$.tags[0].anotherPlanted: not in the schema" in found
     field = json.loads((EXAMPLES / "mailbox_field.json").read_text())
     field["options"][1]["planted"] = True
-    assert problems(MailboxFieldsStream, field) == ["$.options[1].planted: not in the schema"]
+    found = stream_problems(MailboxFieldsStream, field)
+    assert found == ["$.options[1].planted: not in the schema"]
 
 
 def test_a_type_the_schema_does_not_allow_is_caught() -> None:
     customer = json.loads((EXAMPLES / "customer.json").read_text())
     customer["_embedded"]["address"]["lines"] = "one line, not a list"
-    assert problems(CustomersStream, customer) == [
+    assert stream_problems(CustomersStream, customer) == [
         "$.address.lines: str where the schema says ['array', 'null']"
     ]
