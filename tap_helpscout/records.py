@@ -1,13 +1,15 @@
 """Turn a Help Scout API object into a warehouse record, guided by the stream's schema.
 
 One pass per record: HAL navigation (`_links`) is dropped at every depth, the parts of `_embedded`
-that a stream lifts become ordinary keys, timestamps become RFC 3339 UTC, and keys are renamed to
-snake_case when that mode is on. Values are otherwise left exactly as the API sent them.
+that a stream lifts become ordinary keys, timestamps become RFC 3339 UTC, a value that is not a
+string where the schema says string becomes its JSON text, and keys are renamed to snake_case
+when that mode is on. Values are otherwise left exactly as the API sent them.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import re
 import typing as t
@@ -43,13 +45,27 @@ def to_utc_timestamp(value: t.Any) -> str | None:
     return parsed.strftime(pattern)
 
 
-class _Plan:
-    """What to do with one level of a record: which keys hold timestamps or nested parts."""
+def to_text(value: t.Any) -> t.Any:
+    """`value` as a string: strings and None unchanged, anything else as its JSON text.
 
-    __slots__ = ("children", "is_timestamp", "items")
+    Open-ended values (custom field and customer property values) are strings in the API; should
+    one come as a number, a boolean, a list or an object, its column keeps its type all the same.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+class _Plan:
+    """What to do with one level of a record: which keys hold timestamps, text or nested parts."""
+
+    __slots__ = ("children", "is_text", "is_timestamp", "items")
 
     def __init__(self, schema: dict[str, t.Any]) -> None:
         self.is_timestamp = schema.get("format") == _DATE_TIME
+        kinds = schema.get("type", [])
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        self.is_text = not self.is_timestamp and [k for k in kinds if k != "null"] == ["string"]
         self.children: dict[str, _Plan] = {
             name: _Plan(sub) for name, sub in schema.get("properties", {}).items()
         }
@@ -97,6 +113,8 @@ class RecordShaper:
     def _shape(self, value: t.Any, plan: _Plan | None) -> t.Any:
         if plan is not None and plan.is_timestamp:
             return to_utc_timestamp(value)
+        if plan is not None and plan.is_text:
+            return to_text(value)
         if isinstance(value, dict):
             return self._shape_object(value, plan)
         if isinstance(value, list):

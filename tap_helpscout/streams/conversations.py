@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import typing as t
 
 from typing_extensions import override
@@ -29,8 +28,8 @@ THREAD_SCHEMA = s.record(
     action=s.obj(
         type=s.string(),
         text=s.string(),
-        # Which entities an action touched ({"user": 520001}, ...): kept as JSON text, since
-        # its keys vary with the action.
+        # Which entities an action touched ({"user": 520001}, ...): its keys vary with the
+        # action, so the record shaper writes it as JSON text, as any non-string value here.
         associatedEntities=s.string(),
     ),
     body=s.string(),
@@ -240,14 +239,6 @@ class ConversationThreadsStream(HelpScoutStream):
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
         assert context is not None
-        action = row.get("action")
-        if isinstance(action, dict) and "associatedEntities" in action:
-            row = {**row, "action": {**action, "associatedEntities": _json_text(action)}}
         record = self._shape(row)
         record[self.field("conversationId")] = context["conversation_id"]
         return record
-
-
-def _json_text(action: dict[str, t.Any]) -> str | None:
-    entities = action.get("associatedEntities")
-    return None if entities is None else json.dumps(entities, sort_keys=True)

@@ -312,3 +312,22 @@ def test_each_stream_sends_its_schema_once_and_before_its_records(full_run: Any)
             announced.add(message["stream"])
         elif message["type"] == "RECORD":
             assert message["stream"] in announced
+
+
+def test_open_ended_values_leave_as_strings(full_run: Any) -> None:
+    threads = full_run.records("conversation_threads")
+    entities = [t["action"]["associated_entities"] for t in threads if t.get("action")]
+    assert entities
+    assert all(isinstance(value, str) for value in entities)
+    assert any(json.loads(value) for value in entities)
+    values = [
+        field["value"]
+        for conversation in full_run.records("conversations")
+        for field in conversation["custom_fields"] or []
+    ] + [
+        prop["value"]
+        for customer in full_run.records("customers")
+        for prop in customer["properties"] or []
+    ]
+    assert values
+    assert all(isinstance(value, str) for value in values)
