@@ -280,9 +280,11 @@ class FullTableStream(HelpScoutStream):
 
     @override
     def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        if self.parent_stream_type is not None:
-            yield from self._read_ahead.pop(_context_key(context), [])
+        key = _context_key(context)
+        if self.parent_stream_type is not None and key in self._read_ahead:
+            yield from self._read_ahead.pop(key)
             return
+        # A top-level list, or the list of a parent that does not read its children ahead.
         rows = self.read_whole(context)
         self.read_children_ahead(rows)
         yield from rows

@@ -331,3 +331,26 @@ def test_open_ended_values_leave_as_strings(full_run: Any) -> None:
     ]
     assert values
     assert all(isinstance(value, str) for value in values)
+
+
+@pytest.mark.parametrize(
+    ("failing_path", "streams"),
+    [
+        (
+            "/v2/mailboxes/{id}/saved-replies",
+            ("mailboxes", "mailbox_folders", "mailbox_fields", "saved_replies"),
+        ),
+        ("/v2/teams/{id}/members", ("teams", "team_members")),
+    ],
+)
+def test_a_failure_between_two_parents_sends_nothing_of_their_lists(
+    sim_factory: Any, failing_path: str, streams: tuple[str, ...]
+) -> None:
+    # The second parent's list fails: the first parent's list was read, yet neither SCHEMA nor
+    # records leave for the parent or any of its lists, so every table stays as it was.
+    fault = {"path": failing_path, "kind": "status", "status": 400, "after": 1, "count": -1}
+    sim = sim_factory(seed=4, conversations=20, customers=10, faults=[fault])
+    run = run_tap(sim_config(sim), catalog=select_only(discover(sim_config(sim)), set(streams)))
+    assert run.returncode != 0
+    assert sim.app.stats.faults_injected.get("status") == 1
+    assert not [m for m in run.messages if m["type"] in {"SCHEMA", "RECORD"}]
