@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tap_helpscout.tap import STREAM_TYPES
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 README = REPO_ROOT / "README.md"
 TAP = Path(sys.executable).with_name("tap-helpscout")
@@ -24,7 +26,16 @@ STREAM_DESCRIPTIONS = {
     "customers": "Customers with their e-mails, phones, chats, profiles, websites, address",
     "mailboxes": "Mailboxes (inboxes)",
     "mailbox_folders": "Folders of each mailbox, with conversation counts",
+    "mailbox_fields": "Custom fields of each mailbox, with the options of dropdowns",
+    "saved_replies": "Saved replies of each mailbox (preview; full text if `saved_reply_text`)",
     "users": "Users (agents), invited ones included",
+    "teams": "Teams",
+    "team_members": "Members of each team, with their user fields",
+    "tags": "Tags, with the number of conversations tagged",
+    "workflows": "Manual and automatic workflows of each mailbox",
+    "webhooks": "Webhooks: their URL, events and mailboxes (never their secret)",
+    "organizations": "Organizations (companies) customers belong to",
+    "customer_properties": "Definitions of the customer properties, with dropdown options",
     "happiness_ratings_report": "Satisfaction ratings from the Reports API (Plus and Pro)",
     "conversation_ids": "Ids of the conversations that exist now (opt-in, for deletions)",
 }
@@ -56,7 +67,11 @@ def streams_table() -> str:
     ) as process:
         catalog = json.loads(process.communicate()[0])
     rows = ["| Stream | Holds | Primary key | Replication | Parent |", "|:--|:--|:--|:--|:--|"]
-    parents = {"conversation_threads": "conversations", "mailbox_folders": "mailboxes"}
+    parents = {
+        stream.name: stream.parent_stream_type.name
+        for stream in STREAM_TYPES
+        if stream.parent_stream_type is not None
+    }
     for entry in sorted(
         catalog["streams"],
         key=lambda e: (

@@ -165,6 +165,7 @@ class Switches:
     embed_threads_max: int
     embed_chat_body_chars: int
     report_rows_per_page: int
+    report_times_without_zone: bool
     max_page: int
     mutate_every: int
     mutations: list[str]
@@ -1234,6 +1235,7 @@ class SimulatorApp:
             first.get("rating", "all")
         )
         rows_out: list[dict[str, Any]] = []
+        zone = not self.switches.report_times_without_zone
         # Inferred: the window includes both ends (report examples end at 23:59:59).
         for ref in self.data.ratings:
             conv = ref.conversation
@@ -1243,7 +1245,7 @@ class SimulatorApp:
                 continue
             if types and conv.ctype not in types:
                 continue
-            row = render.rating_row(self.data, ref)
+            row = render.rating_row(self.data, ref, zone=zone)
             if wanted and render.RATING_CODES[wanted] != row["ratingId"]:
                 continue
             rows_out.append(row)
@@ -1319,7 +1321,9 @@ class SimulatorApp:
                     render.user(self.data, int(u["id"]), "") for u in self.data.users
                 ],
                 "happiness_ratings_report": lambda: [
-                    render.rating_row(self.data, ref)
+                    render.rating_row(
+                        self.data, ref, zone=not self.switches.report_times_without_zone
+                    )
                     for ref in self.data.ratings
                     if ref.conversation.live
                 ],
@@ -1414,7 +1418,8 @@ class SimulatorApp:
         Switches: any field of ``Switches``. Actions: ``expire_tokens`` (true),
         ``reset_rate_window`` (true), ``reset_stats`` (true), ``spend_budget`` (n requests spent
         by another client of the same account), ``faults`` (a list of rules replacing the current
-        ones), ``add_faults`` (rules appended), ``mutate`` (one mutation kind, applied now).
+        ones), ``add_faults`` (rules appended), ``mutate`` (one mutation kind, applied now),
+        ``edit`` (one named record changed now, see ``Drift.edit``).
         """
         actions: dict[str, Callable[[Any], None]] = {
             "expire_tokens": self._expire_tokens,
@@ -1424,6 +1429,7 @@ class SimulatorApp:
             "faults": self._set_faults,
             "add_faults": self._add_faults,
             "mutate": self._mutate_now,
+            "edit": self._edit_now,
         }
         switch_types = {
             item.name: type(getattr(self.switches, item.name)) for item in fields(Switches)
@@ -1453,6 +1459,8 @@ class SimulatorApp:
                         raise ValueError(f"{key} must not be negative")
                 elif key == "mutate" and value not in MUTATION_KINDS:
                     raise ValueError(f"mutate must be one of {MUTATION_KINDS}")
+                elif key == "edit":
+                    self.drift.check_edit(value)
                 elif key in ("faults", "add_faults"):
                     faults.parse_rules(value)
                 elif key == "spend_budget" and (
@@ -1487,6 +1495,11 @@ class SimulatorApp:
 
     def _mutate_now(self, kind: str) -> None:
         self._mutate(kind)
+
+    def _edit_now(self, change: dict[str, Any]) -> None:
+        entry = self.drift.edit(change, self.request_number)
+        self.stats.mutations["edit"] = self.stats.mutations.get("edit", 0) + 1
+        self.drift.log.append(entry)
 
     def _set_faults(self, rules: Any) -> None:
         self.fault_rules = faults.parse_rules(rules)

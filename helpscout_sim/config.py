@@ -110,6 +110,12 @@ class SimulatorConfig:
     report_rows_per_page: int = field(
         default=50, metadata=_doc("default rows per page of the ratings report", "api")
     )
+    report_times_without_zone: bool = field(
+        default=False,
+        metadata=_doc(
+            "ratings report times without the trailing Z, as /v2/ratings/{id} sends them", "api"
+        ),
+    )
     max_page: int = field(
         default=0, metadata=_doc("deepest page served on HAL lists (0 = no cap)", "api")
     )

@@ -233,6 +233,58 @@ class Drift:
         cust.updated_at = moment
         return {"kind": "touch_customer", "customer_id": cust.id, "time": iso(moment)}
 
+    # -- edits ---------------------------------------------------------------------------------
+    def check_edit(self, change: Any) -> None:
+        """Refuse an edit that names no live record or a field ``edit`` cannot change."""
+        if not isinstance(change, dict):
+            raise ValueError("edit must be an object")
+        if "conversation" in change:
+            conv = self.data.by_id.get(change["conversation"])
+            if conv is None or not conv.live:
+                raise ValueError("edit: no live conversation with that id")
+            unknown = set(change) - {"conversation", "assignee", "status"}
+            assignee = change.get("assignee", 0) or 0
+            if assignee and assignee not in self.data.user_by_id:
+                raise ValueError("edit: assignee must be a user id or null")
+            if change.get("status", "active") not in ("active", "pending", "closed"):
+                raise ValueError("edit: status must be active, pending or closed")
+        elif "customer" in change:
+            if change["customer"] not in self.data.customer_by_id:
+                raise ValueError("edit: no customer with that id")
+            unknown = set(change) - {"customer", "address"}
+            if not isinstance(change.get("address", True), bool):
+                raise ValueError("edit: address must be true or false")
+        else:
+            raise ValueError("edit names a conversation or a customer")
+        if unknown:
+            raise ValueError(f"edit cannot change {sorted(unknown)}")
+
+    def edit(self, change: dict[str, Any], request_number: int) -> dict[str, Any]:
+        """Change one named record now, as a user would, and move its modification time.
+
+        ``{"conversation": id, "assignee": user id or null, "status": ...}`` reassigns or
+        closes a conversation (``closedByUser`` follows the status); ``{"customer": id,
+        "address": bool}`` gives a customer an address or takes it away.
+        """
+        self.check_edit(change)
+        moment = self.now()
+        if "conversation" in change:
+            conv = self.data.by_id[change["conversation"]]
+            file_conversation(self.data, conv, -1)
+            if "assignee" in change:
+                conv.assignee_id = change["assignee"] or 0
+            conv.status = change.get("status", conv.status)
+            conv.modified_at = moment
+            derive_activity(self.data, conv)
+            file_conversation(self.data, conv)
+        else:
+            cust = self.data.customer_by_id[change["customer"]]
+            if "address" in change:
+                cust.variant = 0 if change["address"] else 2
+            cust.updated_at = moment
+        self.data.version += 1
+        return {"kind": "edit", **change, "time": iso(moment), "request": request_number}
+
     # -- reports -------------------------------------------------------------------------------
     def history(self) -> dict[str, Any]:
         """What a test needs to tell which conversations existed for a whole sync.

@@ -602,8 +602,12 @@ def user(data: Dataset, user_id: int, base: str, *, me: bool = False) -> Json:
 # -- ratings --------------------------------------------------------------------------------------
 
 
-def rating_row(data: Dataset, ref: RatingRef) -> Json:
-    """One row of the happiness ratings report (non-HAL, lower-case ``threadid``)."""
+def rating_row(data: Dataset, ref: RatingRef, *, zone: bool = True) -> Json:
+    """One row of the happiness ratings report (non-HAL, lower-case ``threadid``).
+
+    ``zone=False`` writes its times without the trailing Z, as ``/v2/ratings/{id}`` does.
+    """
+    stamp = iso if zone else iso_no_zone
     conv = ref.conversation
     thread_id = conv.thread_id(ref.thread_index)
     moment = conv.times[ref.thread_index]
@@ -616,11 +620,11 @@ def rating_row(data: Dataset, ref: RatingRef) -> Json:
         "id": conv.id,
         "type": conv.ctype,
         "threadid": thread_id,
-        "threadCreatedAt": iso(moment),
+        "threadCreatedAt": stamp(moment),
         "ratingId": RATING_CODES[value],
         "ratingCustomerId": cust.id,
         "ratingComments": comments,
-        "ratingCreatedAt": iso(created),
+        "ratingCreatedAt": stamp(created),
         "ratingCustomerName": customer_display_name(cust),
         "ratingUserId": author,
         "ratingUserName": f"{agent['firstName']} {agent['lastName']}",

@@ -26,6 +26,7 @@ from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_helpscout.errors import (
+    AccessForbiddenError,
     CredentialsRefusedError,
     HelpScoutAPIError,
     RateLimitedError,
@@ -52,6 +53,10 @@ if t.TYPE_CHECKING:
     from tap_helpscout.tap import TapHelpScout
 
 _BODY_ATTRIBUTE = "_helpscout_body"
+
+# Why Help Scout refuses a valid token (API facts 1.1, 1.3); the 403 body is not documented.
+_FORBIDDEN_REPORTS = "the Reports API needs the Plus or Pro plan"
+_FORBIDDEN_OTHER = "the app's user may not read this list (some lists need an administrator)"
 
 
 def response_body(response: requests.Response) -> t.Any:
@@ -102,8 +107,6 @@ class HelpScoutStream(RESTStream[t.Any]):
     #: Key names declared in API case; converted with the schema.
     api_primary_keys: t.ClassVar[tuple[str, ...]] = ("id",)
     api_replication_key: t.ClassVar[str | None] = None
-    #: Hold SCHEMA back until the stream's data has been read whole (see FullTableStream).
-    defer_schema: t.ClassVar[bool] = False
     #: Tries per request, the first one included, before a retriable error stops the run.
     #: When set (the credentials check does), overrides the `max_retries` setting.
     max_request_tries: int | None = None
@@ -121,6 +124,8 @@ class HelpScoutStream(RESTStream[t.Any]):
         self._pacer: RequestPacer = tap.pacer
         self._server_clock: ServerClock = tap.server_clock
         self._schema_written = False
+        #: Why the stream stopped in this run (a 403), or None while it may run.
+        self.skipped_because: str | None = None
         self._shape = RecordShaper(
             self.api_schema,
             snake_case_keys=self.snake_case_keys,
@@ -129,17 +134,56 @@ class HelpScoutStream(RESTStream[t.Any]):
 
     @override
     def _write_schema_message(self) -> None:
-        # The SDK writes SCHEMA at every sync() call, which for a child stream means once per
-        # parent record (a SCHEMA per conversation for the threads). Once per run is enough.
-        if self._schema_written or self.defer_schema:
-            return
-        self.write_schema_now()
+        # The SDK writes SCHEMA when a sync starts, before a single request, and for a child
+        # stream once per parent record. Here SCHEMA leaves once per run, just before the
+        # stream's first record or at its end (see `get_records`), so a stream refused at its
+        # first request sends nothing at all and the loader leaves its table alone.
+        return
 
     def write_schema_now(self) -> None:
         """Write this stream's SCHEMA message, unless it was written already in this run."""
         if self.selected and not self._schema_written:
             self._schema_written = True
             super()._write_schema_message()
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        if self.skipped_because is not None:
+            return
+        try:
+            for row in self.read_records(context):
+                self.write_schema_now()
+                yield row
+        except AccessForbiddenError as error:
+            self.skip_forbidden(error)
+            return
+        self.write_schema_now()
+
+    def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        """The stream's raw records; streams that read in their own way override this."""
+        yield from self.request_records(context)
+
+    def skip_forbidden(self, error: AccessForbiddenError) -> None:
+        """Give up this stream for the rest of the run after a 403, or fail the run if asked.
+
+        Raises:
+            AccessForbiddenError: `error` itself, when `fail_on_forbidden` is set.
+        """
+        if self.config.get("fail_on_forbidden", False):
+            raise error
+        if self.skipped_because is None:
+            self.logger.warning(
+                "Skipping stream '%s': %s. Its table is left as it was; set "
+                "fail_on_forbidden to make this fail the run.",
+                self.name,
+                error,
+            )
+        self.skipped_because = str(error)
+
+    @property
+    def mailbox_ids(self) -> list[int]:
+        """The mailboxes the run is limited to (`mailbox_ids`), or [] for every mailbox."""
+        return sorted({int(mailbox_id) for mailbox_id in self.config.get("mailbox_ids") or []})
 
     def field(self, api_name: str) -> str:
         """The record key of an API field in the configured key case."""
@@ -203,6 +247,10 @@ class HelpScoutStream(RESTStream[t.Any]):
             msg = f"401 from Help Scout for {self._where(response)}: token expired, renewing it"
             raise RetriableAPIError(msg, response)
         self._auth.token_accepted()
+        if status == HTTPStatus.FORBIDDEN:
+            where = response.request.path_url or ""
+            reason = _FORBIDDEN_REPORTS if where.startswith("/v2/reports/") else _FORBIDDEN_OTHER
+            raise AccessForbiddenError(f"{self.response_error_message(response)}: {reason}")
         if status in {HTTPStatus.MOVED_PERMANENTLY, HTTPStatus.NOT_FOUND}:
             raise ResourceGoneError(f"{status} from Help Scout for {self._where(response)}")
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
@@ -357,19 +405,62 @@ class FullTableStream(HelpScoutStream):
     failed or was killed, and a SCHEMA with no records empties the table. So neither SCHEMA nor
     records leave before the whole list has been read: a run that fails while reading sends
     nothing for the stream, and its table stays as it was.
+
+    A child list (the folders of each mailbox, the members of each team) is read for every
+    parent before the parent's first record leaves, for the same reason: a failure between two
+    parents must not leave a table holding the lists of only some of them.
     """
 
-    defer_schema = True
+    def __init__(self, tap: TapHelpScout) -> None:
+        """Create the stream with nothing read ahead yet."""
+        super().__init__(tap)
+        self._read_ahead: dict[tuple[tuple[str, t.Any], ...], list[dict[str, t.Any]]] = {}
 
     def read_whole(self, context: Context | None) -> list[dict[str, t.Any]]:
         """Every record of the list (of one parent, for a child stream), all pages read."""
         return list(self.request_records(context))
 
     @override
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        key = _context_key(context)
+        if self.parent_stream_type is not None and key in self._read_ahead:
+            yield from self._read_ahead.pop(key)
+            return
+        # A top-level list, or the list of a parent that does not read its children ahead.
         rows = self.read_whole(context)
-        self.write_schema_now()
+        self.read_children_ahead(rows)
         yield from rows
+
+    def read_children_ahead(self, rows: list[dict[str, t.Any]]) -> None:
+        """Read the whole lists of every full-table child stream, for every parent in `rows`."""
+        children = [
+            child
+            for child in self.child_streams
+            if isinstance(child, FullTableStream)
+            and (child.selected or child.has_selected_descendents)
+        ]
+        if not children:
+            return
+        contexts = [self.get_child_context(row, None) for row in rows]
+        for child in children:
+            child.read_ahead(contexts)
+
+    def read_ahead(self, contexts: list[Context | None]) -> None:
+        """Read this child's list for every parent now; it is emitted parent by parent later."""
+        if self.skipped_because is not None:
+            return
+        try:
+            read = {_context_key(context): self.read_whole(context) for context in contexts}
+        except AccessForbiddenError as error:
+            self.skip_forbidden(error)
+            return
+        self._read_ahead = read
+        rows = [row for part in read.values() for row in part]
+        self.read_children_ahead(rows)
+
+
+def _context_key(context: t.Mapping[str, t.Any] | None) -> tuple[tuple[str, t.Any], ...]:
+    return tuple(sorted((context or {}).items()))
 
 
 @dataclasses.dataclass
@@ -501,7 +592,7 @@ class WindowedStream(WindowReader):
     max_catch_up_rounds = 5
 
     @override
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         start, end = self._starting_time(), self._tap_helpscout.sync_upper_bound
         if start >= end:
             self.logger.info("%s is up to date to %s", self.name, format_time(start))

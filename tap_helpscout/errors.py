@@ -32,3 +32,7 @@ class RateLimitedError(Exception):
         """Keep the wait the server asked for."""
         super().__init__(message)
         self.wait = wait
+
+
+class AccessForbiddenError(HelpScoutAPIError):
+    """A valid token was refused a list (403): a plan without reports, or an admin-only list."""

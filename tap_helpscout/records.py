@@ -1,8 +1,9 @@
 """Turn a Help Scout API object into a warehouse record, guided by the stream's schema.
 
 One pass per record: HAL navigation (`_links`) is dropped at every depth, the parts of `_embedded`
-that a stream lifts become ordinary keys, timestamps become RFC 3339 UTC, and keys are renamed to
-snake_case when that mode is on. Values are otherwise left exactly as the API sent them.
+that a stream lifts become ordinary keys, timestamps become RFC 3339 UTC, a value that is not a
+string where the schema says string becomes its JSON text, and keys are renamed to snake_case
+when that mode is on. Values are otherwise left exactly as the API sent them.
 """
 
 from __future__ import annotations

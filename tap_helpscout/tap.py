@@ -22,8 +22,20 @@ from tap_helpscout.streams.conversations import (
     ThreadHandoff,
 )
 from tap_helpscout.streams.customers import CustomersStream
-from tap_helpscout.streams.mailboxes import MailboxesStream, MailboxFoldersStream
+from tap_helpscout.streams.mailboxes import (
+    MailboxesStream,
+    MailboxFieldsStream,
+    MailboxFoldersStream,
+    SavedRepliesStream,
+)
+from tap_helpscout.streams.organizations import CustomerPropertiesStream, OrganizationsStream
 from tap_helpscout.streams.reports import HappinessRatingsReportStream
+from tap_helpscout.streams.tags_workflows_webhooks import (
+    TagsStream,
+    WebhooksStream,
+    WorkflowsStream,
+)
+from tap_helpscout.streams.teams import TeamMembersStream, TeamsStream
 from tap_helpscout.streams.users import UsersStream
 from tap_helpscout.windows import UTC, ServerClock, parse_time
 
@@ -49,7 +61,16 @@ STREAM_TYPES: tuple[type[HelpScoutStream], ...] = (
     CustomersStream,
     MailboxesStream,
     MailboxFoldersStream,
+    MailboxFieldsStream,
+    SavedRepliesStream,
     UsersStream,
+    TeamsStream,
+    TeamMembersStream,
+    TagsStream,
+    WorkflowsStream,
+    WebhooksStream,
+    OrganizationsStream,
+    CustomerPropertiesStream,
     HappinessRatingsReportStream,
     ConversationIdsStream,
 )
@@ -182,6 +203,37 @@ class TapHelpScout(Tap):
             default=2,
             title="First retry wait (seconds)",
             description="Wait before the first retry; it doubles with each retry, up to 60 s.",
+        ),
+        th.Property(
+            "mailbox_ids",
+            th.ArrayType(th.IntegerType),
+            title="Mailbox ids",
+            description=(
+                "Read only these mailboxes (inboxes): their conversations, folders, custom "
+                "fields, saved replies, workflows and ratings. Default: every mailbox the app's "
+                "user can see."
+            ),
+        ),
+        th.Property(
+            "saved_reply_text",
+            th.BooleanType,
+            default=False,
+            title="Saved reply text",
+            description=(
+                "Also read the full text of every saved reply, at one request per reply; "
+                "otherwise saved replies carry their preview only."
+            ),
+        ),
+        th.Property(
+            "fail_on_forbidden",
+            th.BooleanType,
+            default=False,
+            title="Fail on forbidden",
+            description=(
+                "Fail the run when Help Scout refuses a stream (403: reports on the Standard "
+                "plan, lists that need an administrator); otherwise the stream is skipped with "
+                "a warning and its table is left as it was."
+            ),
         ),
     ).to_dict()
 

@@ -1,7 +1,7 @@
 """Run the local BigQuery emulator (bqemulator) on 127.0.0.1 for tests and the demo.
 
 Run it with `.venv-bq/bin/python`, never with the project's venv: the emulator's pins clash with
-the loader's. Three emulator defects are patched here at run time, before the server starts, so
+the loader's. Four emulator defects are patched here at run time, before the server starts, so
 that site-packages stays untouched. The ports it binds are printed as one JSON line on stdout
 (and written to `--ports-file` when given); SIGTERM or SIGINT stops it and deletes its data.
 """
@@ -133,6 +133,36 @@ def unqualify_merge_update_set() -> None:
             return update
 
 
+def quote_record_field_names() -> None:
+    """Quote the names of a RECORD's fields in the DuckDB table the emulator creates.
+
+    bqemulator quotes a table's column names but not the field names inside a RECORD, so DuckDB
+    refuses a field named like a keyword (`order`, which mailbox fields and their options have)
+    and the loader retries the table's creation forever. BigQuery accepts such names.
+    """
+    from bqemulator.api.routes import tables
+    from bqemulator.storage import type_map
+
+    original = type_map.bq_schema_to_duckdb_columns
+
+    def quoted_columns(fields: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        columns: list[tuple[str, str]] = []
+        for field in fields:
+            if str(field["type"]).upper() not in ("RECORD", "STRUCT"):
+                columns += original([field])
+                continue
+            inner = quoted_columns(field.get("fields", []))
+            duckdb_type = "STRUCT(" + ", ".join(f'"{name}" {kind}' for name, kind in inner) + ")"
+            if str(field.get("mode") or "NULLABLE").upper() == "REPEATED":
+                duckdb_type += "[]"
+            columns.append((field["name"], duckdb_type))
+        return columns
+
+    # The jobs executor imports the function when it runs; the tables route holds its own name.
+    type_map.bq_schema_to_duckdb_columns = quoted_columns
+    tables.bq_schema_to_duckdb_columns = quoted_columns
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Read the command line."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -208,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         keep_duckdb_offline(data_dir / "extensions")
         sniff_gzip_uploads(data_dir / "scratch")
         unqualify_merge_update_set()
+        quote_record_field_names()
         # A .bqemu.toml in the caller's folder would be read by the emulator's settings.
         os.chdir(data_dir)
         with contextlib.suppress(KeyboardInterrupt):

@@ -163,7 +163,11 @@ class ConversationsStream(WindowedStream):
 
     @property
     def _threads_wanted(self) -> bool:
-        return any(child.selected for child in self.child_streams)
+        return any(
+            child.selected
+            for child in self.child_streams
+            if isinstance(child, HelpScoutStream) and child.skipped_because is None
+        )
 
     @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
@@ -177,6 +181,8 @@ class ConversationsStream(WindowedStream):
             "sortField": "modifiedAt",
             "sortOrder": "asc",
         }
+        if self.mailbox_ids:
+            params["mailbox"] = ",".join(str(mailbox_id) for mailbox_id in self.mailbox_ids)
         if self._threads_wanted:
             params["embed"] = "threads"
         return params
@@ -222,7 +228,7 @@ class ConversationThreadsStream(HelpScoutStream):
         self._handoff = tap.thread_handoff
 
     @override
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         assert context is not None
         conversation_id = context["conversation_id"]
         embedded = self._handoff.take(conversation_id)
@@ -230,7 +236,7 @@ class ConversationThreadsStream(HelpScoutStream):
             yield from embedded
             return
         try:
-            yield from self.request_records(context)
+            yield from super().read_records(context)
         except ResourceGoneError as gone:
             self.logger.warning(
                 "Skipping the threads of conversation %s: it was merged or deleted (%s)",
@@ -262,7 +268,6 @@ class ConversationIdsStream(WindowReader):
     path = "/conversations"
     records_key = "conversations"
     selected_by_default = False
-    defer_schema = True
     api_primary_keys = ("id",)
     api_schema = s.record(
         id=s.integer(),
@@ -273,12 +278,11 @@ class ConversationIdsStream(WindowReader):
     )
 
     @override
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         self.window = Window(_EARLIEST, self._now())
         rows = list(self._read_window(context, self.fetch_page(context, None)))
         self.window = None
         # Like every replaced table: nothing leaves before the whole list has been read.
-        self.write_schema_now()
         yield from rows
 
     @override

@@ -1,22 +1,22 @@
-"""Mailboxes (inboxes) and their folders."""
+"""Mailboxes (inboxes) and what each one holds: folders, custom fields, saved replies."""
 
 from __future__ import annotations
 
 import typing as t
 
+import requests
+from singer_sdk.pagination import SinglePagePaginator
 from typing_extensions import override
 
 from tap_helpscout import schema as s
-from tap_helpscout.client import FullTableStream
+from tap_helpscout.client import FullTableStream, response_body
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from tap_helpscout.tap import TapHelpScout
-
 
 class MailboxesStream(FullTableStream):
-    """Every mailbox (inbox) the credentials can see."""
+    """Every mailbox (inbox) the credentials can see, or those of `mailbox_ids`."""
 
     name = "mailboxes"
     path = "/mailboxes"
@@ -31,17 +31,21 @@ class MailboxesStream(FullTableStream):
     )
 
     @override
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        mailboxes = self.read_whole(context)
-        # Every mailbox's folders are read before a single mailbox or folder is emitted, so a
-        # failure between two mailboxes cannot leave a folders table holding only some of them.
-        for child in self.child_streams:
-            if isinstance(child, MailboxFoldersStream) and (
-                child.selected or child.has_selected_descendents
-            ):
-                child.prefetch(mailbox["id"] for mailbox in mailboxes)
-        self.write_schema_now()
-        yield from mailboxes
+    def read_whole(self, context: Context | None) -> list[dict[str, t.Any]]:
+        mailboxes = super().read_whole(context)
+        wanted = self.mailbox_ids
+        if not wanted:
+            return mailboxes
+        # The API has no filter on this list, and an unknown id is no error of the API's: the
+        # log names the configured ids that the credentials do not see.
+        found = {mailbox.get("id") for mailbox in mailboxes}
+        if missing := [mailbox_id for mailbox_id in wanted if mailbox_id not in found]:
+            self.logger.warning(
+                "mailbox_ids: no mailbox with id %s among the %d these credentials see",
+                ", ".join(str(mailbox_id) for mailbox_id in missing),
+                len(mailboxes),
+            )
+        return [mailbox for mailbox in mailboxes if mailbox.get("id") in wanted]
 
     @override
     def get_child_context(
@@ -50,14 +54,28 @@ class MailboxesStream(FullTableStream):
         return {"mailbox_id": record["id"]}
 
 
-class MailboxFoldersStream(FullTableStream):
+class MailboxChildStream(FullTableStream):
+    """A list that belongs to one mailbox; its records carry the mailbox's id."""
+
+    parent_stream_type = MailboxesStream
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        assert context is not None
+        record = self._shape(row)
+        record[self.field("mailboxId")] = context["mailbox_id"]
+        return record
+
+
+class MailboxFoldersStream(MailboxChildStream):
     """The folders of each mailbox, with their conversation counts."""
 
     name = "mailbox_folders"
     path = "/mailboxes/{mailbox_id}/folders"
     records_key = "folders"
-    parent_stream_type = MailboxesStream
-    state_partitioning_keys: t.ClassVar[list[str]] = []
     api_schema = s.record(
         id=s.integer(),
         mailboxId=s.integer(),
@@ -69,28 +87,73 @@ class MailboxFoldersStream(FullTableStream):
         updatedAt=s.timestamp(),
     )
 
-    def __init__(self, tap: TapHelpScout) -> None:
-        """Create the stream with no folders read yet."""
-        super().__init__(tap)
-        self._prefetched: dict[int, list[dict[str, t.Any]]] = {}
 
-    def prefetch(self, mailbox_ids: t.Iterable[int]) -> None:
-        """Read the folders of every mailbox now; emit them later, mailbox by mailbox."""
-        self._prefetched = {
-            mailbox_id: self.read_whole({"mailbox_id": mailbox_id}) for mailbox_id in mailbox_ids
-        }
-        self.write_schema_now()
+class MailboxFieldsStream(MailboxChildStream):
+    """The custom fields of each mailbox, with the options of dropdown fields."""
+
+    name = "mailbox_fields"
+    path = "/mailboxes/{mailbox_id}/fields"
+    records_key = "fields"
+    api_schema = s.record(
+        id=s.integer(),
+        mailboxId=s.integer(),
+        name=s.string(),
+        type=s.string(),
+        order=s.integer(),
+        required=s.boolean(),
+        options=s.array(s.obj(id=s.integer(), order=s.integer(), label=s.string())),
+    )
+
+
+class SavedRepliesStream(MailboxChildStream):
+    """The saved replies of each mailbox; their full text only when `saved_reply_text` is set."""
+
+    name = "saved_replies"
+    path = "/mailboxes/{mailbox_id}/saved-replies"
+    api_schema = s.record(
+        id=s.integer(),
+        mailboxId=s.integer(),
+        name=s.string(),
+        preview=s.string(),
+        chatPreview=s.string(),
+        # Only the single reply carries these: one request per reply, off by default.
+        text=s.string(),
+        chatText=s.string(),
+    )
 
     @override
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        assert context is not None
-        yield from self._prefetched.pop(context["mailbox_id"], [])
+    def get_new_paginator(self) -> SinglePagePaginator:  # type: ignore[override]
+        # The list is a bare JSON array, all replies at once: no page object, no links.
+        return SinglePagePaginator()
 
     @override
-    def post_process(
-        self, row: dict[str, t.Any], context: Context | None = None
-    ) -> dict[str, t.Any] | None:
+    def get_url(self, context: Context | None) -> str:
+        url = super().get_url(context)
+        if context and "reply_id" in context:
+            url += f"/{int(context['reply_id'])}"
+        return url
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        if context and "reply_id" in context:
+            return {}
+        return {"includeChatReplies": "true"}
+
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
+        body = response_body(response)
+        items = body if isinstance(body, list) else [body]
+        yield from (item for item in items if isinstance(item, dict))
+
+    @override
+    def read_whole(self, context: Context | None) -> list[dict[str, t.Any]]:
+        replies = super().read_whole(context)
+        if not self.config.get("saved_reply_text", False):
+            return replies
         assert context is not None
-        record = self._shape(row)
-        record[self.field("mailboxId")] = context["mailbox_id"]
-        return record
+        whole = []
+        for reply in replies:
+            single = next(iter(self.request_records({**context, "reply_id": reply["id"]})), {})
+            texts = {key: single.get(key) for key in ("text", "chatText")}
+            whole.append({**reply, **texts})
+        return whole

@@ -43,11 +43,14 @@ class HappinessRatingsReportStream(WindowedStream):
     @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         assert self.window is not None
-        return {
+        params: dict[str, t.Any] = {
             "start": format_time(self.window.start),
             "end": format_time(self.window.end),
             "page": next_page_token or 1,
         }
+        if self.mailbox_ids:
+            params["mailboxes"] = ",".join(str(mailbox_id) for mailbox_id in self.mailbox_ids)
+        return params
 
     @override
     def page_counts(self, body: t.Any) -> tuple[int, int]:

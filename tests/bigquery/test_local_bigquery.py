@@ -207,6 +207,27 @@ def test_upsert_and_overwrite_through_the_configured_loader(installed_loader: Pa
         assert bq.tables(include_temporary=True) == ["conversations", "users"]
 
 
+def test_a_record_field_named_like_a_keyword() -> None:
+    # Mailbox fields, their options and workflows have an `order`; BigQuery takes the name.
+    from google.cloud import bigquery
+
+    option = [bigquery.SchemaField("order", "INTEGER"), bigquery.SchemaField("label", "STRING")]
+    schema = [
+        bigquery.SchemaField("id", "INTEGER"),
+        bigquery.SchemaField("order", "INTEGER"),
+        bigquery.SchemaField("options", "RECORD", mode="REPEATED", fields=option),
+    ]
+    with LocalBigQuery(project="keyword-project", dataset="helpscout") as bq:
+        table = bq.client.create_table(
+            bigquery.Table(f"{bq.project}.{bq.dataset}.mailbox_fields", schema=schema)
+        )
+        row = {"id": 1, "order": 2, "options": [{"order": 1, "label": "Plus"}]}
+        assert bq.client.insert_rows_json(table, [row]) == []
+        assert bq.rows("mailbox_fields") == [row]
+        fields = columns(bq, "mailbox_fields")["options"]["fields"]
+        assert [field["name"] for field in fields] == ["order", "label"]
+
+
 def test_everything_started_is_ended() -> None:
     with LocalBigQuery() as bq:
         emulator_pid = bq.emulator_pid

@@ -3,11 +3,13 @@ a client that follows offset pages naively."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from helpscout_sim import SimulatorConfig, SimulatorServer
+from helpscout_sim.timeutil import iso
 
 from .conftest import Client, call
 
@@ -174,3 +176,63 @@ def test_request_log_keeps_path_query_status_and_number(fresh_sim):
     assert log[-2]["status"] == 200
     assert log[-1]["status"] == 404
     assert log[-1]["number"] == log[-2]["number"] + 1
+
+
+def test_edit_changes_one_named_record_and_its_modification_time(fresh_sim):
+    client = Client(fresh_sim)
+    since = fresh_sim.app.data.data_end
+    live = fresh_sim.app.data.live_conversations()
+    assigned = next(c for c in live if c.assignee_id and c.status != "closed")
+    open_one = next(c for c in live if not c.assignee_id)
+    user = int(fresh_sim.app.data.users[1]["id"])
+    customer = next(c for c in fresh_sim.app.data.customers if c.variant == 0)
+
+    client.control(edit={"conversation": assigned.id, "assignee": None, "status": "closed"})
+    client.control(edit={"conversation": open_one.id, "assignee": user})
+    client.control(edit={"customer": customer.id, "address": False})
+
+    changed = client.walk(
+        "/v2/conversations", {"status": "all", "modifiedSince": iso(since)}, key="conversations"
+    )
+    by_id = {c["id"]: c for c in changed}
+    assert set(by_id) == {assigned.id, open_one.id}
+    assert "assignee" not in by_id[assigned.id]
+    assert by_id[assigned.id]["closedByUser"]["id"] == by_id[assigned.id]["closedBy"]
+    assert by_id[open_one.id]["assignee"]["id"] == user
+    customers = client.walk("/v2/customers", {"modifiedSince": iso(since)}, key="customers")
+    assert [c["id"] for c in customers] == [customer.id]
+    assert "address" not in customers[0]["_embedded"]
+    client.control(edit={"customer": customer.id, "address": True})
+    assert "address" in client.get(f"/v2/customers/{customer.id}").body["_embedded"]
+    kinds = [entry["kind"] for entry in _get_json(fresh_sim, "/_sim/mutations")["mutations"]]
+    assert kinds == ["edit"] * 4
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"conversation": 1},
+        {"conversation": None},
+        {"customer": 1, "address": True},
+        {"nothing": 1},
+        "touch",
+    ],
+)
+def test_an_edit_that_names_no_record_is_refused(fresh_sim, edit):
+    assert _post_control(fresh_sim, {"edit": edit}).status == 400
+
+
+def test_an_edit_of_an_unknown_field_is_refused(fresh_sim):
+    conversation = fresh_sim.app.data.live_conversations()[0]
+    edit = {"conversation": conversation.id, "subject": "x"}
+    assert _post_control(fresh_sim, {"edit": edit}).status == 400
+    assert _get_json(fresh_sim, "/_sim/mutations")["mutations"] == []
+
+
+def _post_control(sim: SimulatorServer, changes: dict[str, Any]) -> Any:
+    return call(
+        "POST",
+        f"{sim.url}/_sim/control",
+        data=json.dumps(changes).encode(),
+        headers={"Content-Type": "application/json"},
+    )

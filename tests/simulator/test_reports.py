@@ -60,3 +60,19 @@ def test_standard_plan_gets_403(client, sim):
         assert client.get("/v2/mailboxes").status == 200
     finally:
         sim.control(plan="plus")
+
+
+def test_report_times_can_come_without_a_zone(client, sim):
+    sim.control(report_times_without_zone=True)
+    try:
+        rows = client.get("/v2/reports/happiness/ratings", WIDE).body["results"]
+        truth = client.truth("happiness_ratings_report")
+    finally:
+        sim.control(report_times_without_zone=False)
+    assert rows
+    for row in [*rows, *truth]:
+        assert len(row["ratingCreatedAt"]) == 19
+        assert not row["ratingCreatedAt"].endswith("Z")
+        assert not row["threadCreatedAt"].endswith("Z")
+    zoned = client.get("/v2/reports/happiness/ratings", WIDE).body["results"]
+    assert [row["ratingCreatedAt"] + "Z" for row in rows] == [r["ratingCreatedAt"] for r in zoned]

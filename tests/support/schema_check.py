@@ -5,6 +5,8 @@ This runs on what the API sends, before the SDK, which silently drops undeclared
 
 from __future__ import annotations
 
+import copy
+import json
 import typing as t
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
@@ -73,3 +75,47 @@ def undeclared(
         for index, item in enumerate(value):
             problems += undeclared(item, schema["items"], path=f"{path}[{index}]")
     return problems
+
+
+# The only keys of the API that no schema holds, on purpose: a webhook's `secret` signs its
+# deliveries, and whoever reads the warehouse must not be able to forge them.
+LEFT_OUT: dict[str, frozenset[str]] = {"webhooks": frozenset({"secret"})}
+
+
+def stream_problems(stream: t.Any, obj: dict[str, t.Any]) -> list[str]:
+    """What the schema of `stream` (a stream class) has no place for in the raw object `obj`.
+
+    `obj` is what the API sent for one record, with the tap's own renames already applied (a
+    ratings row's `id`, a team member's `id`); nothing else of the tap or the SDK has run.
+    """
+    obj = copy.deepcopy(obj)
+    for key in LEFT_OUT.get(stream.name, ()):
+        obj.pop(key, None)
+    # A thread's `associatedEntities` is stored as JSON text (its keys vary with the action).
+    action = obj.get("action")
+    if stream.name == "conversation_threads" and isinstance(action, dict):
+        action["associatedEntities"] = json.dumps(action.get("associatedEntities"))
+    return undeclared(
+        obj,
+        stream.api_schema,
+        lifted=stream.lifted_embedded,
+        elsewhere={"threads"} if stream.name == "conversations" else (),
+    )
+
+
+def rating_rows(rows: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+    """Report rows as the tap names them: `id` is `conversationId`, `threadid` `threadId`."""
+    renamed = []
+    for row in rows:
+        row = dict(row)
+        row["conversationId"], row["threadId"] = row.pop("id"), row.pop("threadid")
+        renamed.append(row)
+    return renamed
+
+
+def team_members(team_id: int, users: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+    """A team's members as the tap names them: the member's `id` is `userId`, plus `teamId`."""
+    return [
+        {"teamId": team_id, "userId": user["id"], **{k: v for k, v in user.items() if k != "id"}}
+        for user in users
+    ]

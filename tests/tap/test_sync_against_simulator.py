@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -11,15 +12,34 @@ import pytest
 
 from tests.support.tap_runner import discover, run_tap, select_only, sim_config
 
-SEVEN_STREAMS = (
+ALL_STREAMS = (
     "conversations",
     "conversation_threads",
     "customers",
     "mailboxes",
     "mailbox_folders",
+    "mailbox_fields",
+    "saved_replies",
     "users",
+    "teams",
+    "team_members",
+    "tags",
+    "workflows",
+    "webhooks",
+    "organizations",
+    "customer_properties",
     "happiness_ratings_report",
 )
+
+# stream -> (key fields in the simulator's truth, key columns in the tap's records); "id" else.
+KEYS = {
+    "happiness_ratings_report": (
+        ("ratingCustomerId", "id", "ratingCreatedAt"),
+        ("rating_customer_id", "conversation_id", "rating_created_at"),
+    ),
+    "team_members": (("teamId", "id"), ("team_id", "user_id")),
+    "customer_properties": (("slug",), ("slug",)),
+}
 
 
 def _epoch(value: str) -> int:
@@ -33,22 +53,85 @@ def full_run(shared_sim: Any) -> Any:
     return run
 
 
-@pytest.mark.parametrize("stream", SEVEN_STREAMS)
+def _keys(records: list[dict[str, Any]], fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    return sorted(tuple(record[name] for name in fields) for record in records)
+
+
+@pytest.mark.parametrize("stream", ALL_STREAMS)
 def test_every_record_the_simulator_holds_is_emitted_once(
     full_run: Any, shared_sim: Any, stream: str
 ) -> None:
-    truth = shared_sim.truth(stream)[stream]
-    if stream == "happiness_ratings_report":
-        expected = [(r["ratingCustomerId"], r["id"], r["ratingCreatedAt"]) for r in truth]
-        emitted = [
-            (r["rating_customer_id"], r["conversation_id"], r["rating_created_at"])
-            for r in full_run.records(stream)
-        ]
-    else:
-        expected = [record["id"] for record in truth]
-        emitted = [record["id"] for record in full_run.records(stream)]
+    truth_fields, record_fields = KEYS.get(stream, (("id",), ("id",)))
+    expected = _keys(shared_sim.truth(stream)[stream], truth_fields)
     assert expected, f"the simulator holds no {stream}: the test would prove nothing"
-    assert sorted(emitted) == sorted(expected)
+    assert _keys(full_run.records(stream), record_fields) == expected
+
+
+def test_every_stream_is_in_the_catalog_with_its_key(shared_sim: Any) -> None:
+    catalog = discover(sim_config(shared_sim))
+    found = {}
+    for entry in catalog["streams"]:
+        top = next(m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == [])
+        found[entry["tap_stream_id"]] = tuple(top["table-key-properties"])
+    # conversation_ids is opt-in (selected_by_default False), so not in ALL_STREAMS' full run.
+    assert set(found) == {*ALL_STREAMS, "conversation_ids"}
+    assert found["team_members"] == ("team_id", "user_id")
+    assert found["customer_properties"] == ("slug",)
+
+
+def test_children_carry_their_parents_id(full_run: Any, shared_sim: Any) -> None:
+    for stream, parent_key in (
+        ("mailbox_folders", "mailboxId"),
+        ("mailbox_fields", "mailboxId"),
+        ("saved_replies", "mailboxId"),
+    ):
+        expected = sorted((r[parent_key], r["id"]) for r in shared_sim.truth(stream)[stream])
+        assert _keys(full_run.records(stream), ("mailbox_id", "id")) == expected, stream
+    field = next(f for f in full_run.records("mailbox_fields") if f["options"])
+    assert {"id", "order", "label"} == set(field["options"][0])
+    member = full_run.records("team_members")[0]
+    assert "id" not in member
+    assert {"team_id", "user_id", "first_name", "email", "role"} <= member.keys()
+
+
+def test_saved_replies_carry_no_text_unless_asked(full_run: Any) -> None:
+    replies = full_run.records("saved_replies")
+    assert all(reply.get("text") is None for reply in replies)
+    assert any(reply.get("chat_preview") for reply in replies)
+
+
+def test_saved_reply_text_reads_each_reply(shared_sim: Any) -> None:
+    catalog = select_only(discover(sim_config(shared_sim)), {"saved_replies"})
+    run = run_tap(sim_config(shared_sim, saved_reply_text=True), catalog=catalog)
+    assert run.returncode == 0, run.stderr[-3000:]
+    truth = {reply["id"]: reply for reply in shared_sim.truth("saved_replies")["saved_replies"]}
+    replies = run.records("saved_replies")
+    assert sorted(reply["id"] for reply in replies) == sorted(truth)
+    full = {
+        reply["id"]: reply
+        for mailbox in shared_sim.app.data.mailboxes
+        for reply in _saved_replies_of(shared_sim, mailbox["id"])
+    }
+    for reply in replies:
+        assert reply["text"] == full[reply["id"]]["text"]
+        assert reply["chat_text"] == full[reply["id"]]["chatText"]
+        assert reply["preview"] == truth[reply["id"]]["preview"]
+
+
+def _saved_replies_of(sim: Any, mailbox_id: int) -> list[dict[str, Any]]:
+    from helpscout_sim import render
+
+    index = next(i for i, box in enumerate(sim.app.data.mailboxes) if box["id"] == mailbox_id)
+    return render.saved_replies(sim.app.data, index)
+
+
+def test_no_webhook_secret_leaves_the_tap(full_run: Any, shared_sim: Any) -> None:
+    secrets = [hook["secret"] for hook in shared_sim.app.truth("webhooks")["webhooks"]]
+    assert secrets
+    assert all("secret" not in hook for hook in full_run.records("webhooks"))
+    assert "secret" not in full_run.schema("webhooks")["properties"]
+    output = json.dumps(full_run.messages) + full_run.stderr
+    assert not [secret for secret in secrets if secret in output]
 
 
 def test_threads_carry_their_conversation_and_long_conversations_are_whole(
@@ -84,7 +167,7 @@ def test_records_are_snake_case_and_typed(full_run: Any) -> None:
 
 
 def test_timestamps_leave_as_rfc3339_utc(full_run: Any) -> None:
-    for stream in SEVEN_STREAMS:
+    for stream in ALL_STREAMS:
         schema = full_run.schema(stream)
         stamps = [
             name for name, prop in schema["properties"].items() if prop.get("format") == "date-time"
@@ -223,10 +306,52 @@ def test_a_wrong_secret_ends_the_run_with_one_line_and_no_traceback(shared_sim: 
 
 def test_each_stream_sends_its_schema_once_and_before_its_records(full_run: Any) -> None:
     schemas = collections.Counter(m["stream"] for m in full_run.messages if m["type"] == "SCHEMA")
-    assert schemas == dict.fromkeys(SEVEN_STREAMS, 1)
+    assert schemas == dict.fromkeys(ALL_STREAMS, 1)
     announced: set[str] = set()
     for message in full_run.messages:
         if message["type"] == "SCHEMA":
             announced.add(message["stream"])
         elif message["type"] == "RECORD":
             assert message["stream"] in announced
+
+
+def test_open_ended_values_leave_as_strings(full_run: Any) -> None:
+    threads = full_run.records("conversation_threads")
+    entities = [t["action"]["associated_entities"] for t in threads if t.get("action")]
+    assert entities
+    assert all(isinstance(value, str) for value in entities)
+    assert any(json.loads(value) for value in entities)
+    values = [
+        field["value"]
+        for conversation in full_run.records("conversations")
+        for field in conversation["custom_fields"] or []
+    ] + [
+        prop["value"]
+        for customer in full_run.records("customers")
+        for prop in customer["properties"] or []
+    ]
+    assert values
+    assert all(isinstance(value, str) for value in values)
+
+
+@pytest.mark.parametrize(
+    ("failing_path", "streams"),
+    [
+        (
+            "/v2/mailboxes/{id}/saved-replies",
+            ("mailboxes", "mailbox_folders", "mailbox_fields", "saved_replies"),
+        ),
+        ("/v2/teams/{id}/members", ("teams", "team_members")),
+    ],
+)
+def test_a_failure_between_two_parents_sends_nothing_of_their_lists(
+    sim_factory: Any, failing_path: str, streams: tuple[str, ...]
+) -> None:
+    # The second parent's list fails: the first parent's list was read, yet neither SCHEMA nor
+    # records leave for the parent or any of its lists, so every table stays as it was.
+    fault = {"path": failing_path, "kind": "status", "status": 400, "after": 1, "count": -1}
+    sim = sim_factory(seed=4, conversations=20, customers=10, faults=[fault])
+    run = run_tap(sim_config(sim), catalog=select_only(discover(sim_config(sim)), set(streams)))
+    assert run.returncode != 0
+    assert sim.app.stats.faults_injected.get("status") == 1
+    assert not [m for m in run.messages if m["type"] in {"SCHEMA", "RECORD"}]

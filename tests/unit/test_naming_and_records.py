@@ -98,3 +98,37 @@ def test_shaper_lifts_embedded_drops_links_and_normalises() -> None:
 def test_shaper_keeps_api_names_in_camel_case_mode() -> None:
     shaper = RecordShaper(s.record(photoUrl=s.string()), snake_case_keys=False)
     assert shaper({"photoUrl": "u"}) == {"photoUrl": "u"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("14002", "14002"),
+        ("", ""),
+        (None, None),
+        (14002, "14002"),
+        (12.5, "12.5"),
+        (True, "true"),
+        (["a", "b"], '["a", "b"]'),
+        ({"b": 1, "a": None}, '{"a": null, "b": 1}'),
+    ],
+)
+def test_open_ended_values_are_always_strings(value: object, expected: str | None) -> None:
+    # Custom field and customer property values: Help Scout sends strings, but a number, a
+    # boolean, a list or an object must not change the column's type: it goes as JSON text.
+    shaper = RecordShaper(
+        s.record(
+            customFields=s.array(s.obj(id=s.integer(), value=s.string())),
+            properties=s.array(s.obj(value=s.string())),
+        ),
+        snake_case_keys=True,
+        lifted={"properties": "properties"},
+    )
+    record = shaper(
+        {
+            "customFields": [{"id": 1, "value": value}],
+            "_embedded": {"properties": [{"value": value}]},
+        }
+    )
+    assert record["custom_fields"][0] == {"id": 1, "value": expected}
+    assert record["properties"][0] == {"value": expected}
