@@ -6,6 +6,8 @@ modules are declarations.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import dataclasses
 import datetime
 import functools
@@ -406,6 +408,15 @@ class WindowedStream(HelpScoutStream):
     bound: the last window therefore reaches up to the moment it is read, and is followed by
     short catch-up rounds while records keep leaving. The bookmark still stops at the sync's
     bound, so the next run reads the latest state of whatever changed meanwhile.
+
+    Pages read ahead: to keep a few requests in flight, pages N down to 2 are requested in that
+    order but up to `max_parallel_requests` at once, and the server may then answer them in any
+    order, so the argument above no longer holds within a group in flight. What still holds:
+    members only ever leave, so totalElements never grows, and when every page of the read
+    reports page 1's totalElements, no member left between the first and the last answer: all
+    pages were cut from one and the same list, and together they hold all of it. When any page
+    reports fewer, the window is read again one page at a time in the order above, which is
+    complete on its own; records already emitted are not emitted twice.
     """
 
     #: How many catch-up rounds follow the last window while records keep leaving it.
@@ -461,26 +472,79 @@ class WindowedStream(HelpScoutStream):
     def _read_window(
         self, context: Context | None, first: Page
     ) -> t.Generator[dict[str, t.Any], None, bool]:
-        """Emit every record of the window whose first page is `first`; say if it shrank."""
+        """Emit every record of the window whose first page is `first`; say if it shrank.
+
+        See the class docstring for why the pages are read in this order and when the window
+        is read again.
+        """
         emitted: set[t.Any] = set()
 
-        def new(records: list[dict[str, t.Any]]) -> t.Iterator[dict[str, t.Any]]:
+        def new(records: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+            fresh = []
             for record in records:
                 key = record.get("id", id(record))
                 if key not in emitted:
                     emitted.add(key)
-                    yield record
+                    fresh.append(record)
+            self.page_arrived(context, fresh)
+            return fresh
 
         yield from new(first.records)
-        remaining = first.total_elements
-        for number in range(first.total_pages, 1, -1):
-            page = self.fetch_page(context, self.page_token(first, number))
+        lowest = first.total_elements
+        numbers = range(first.total_pages, 1, -1)
+        for page in self._pages_ahead(context, first, numbers):
+            yield from new(page.records)
+            lowest = min(lowest, page.total_elements)
+        shrank = lowest < first.total_elements
+        if not shrank or first.total_pages <= 1:
+            return shrank
+        if self._tap_helpscout.parallel_requests == 1 or len(numbers) <= 1:
+            # Read one at a time, last to first: only the page 1 / page 2 boundary can have
+            # been crossed.
+            yield from new(self.fetch_page(context, None).records)
+            return shrank
+        again = self.fetch_page(context, None)
+        yield from new(again.records)
+        remaining = again.total_elements
+        for number in range(again.total_pages, 1, -1):
+            page = self.fetch_page(context, self.page_token(again, number))
             yield from new(page.records)
             remaining = page.total_elements
-        shrank = remaining < first.total_elements
-        if shrank and first.total_pages > 1:
+        if remaining < again.total_elements and again.total_pages > 1:
             yield from new(self.fetch_page(context, None).records)
         return shrank
+
+    def _pages_ahead(
+        self, context: Context | None, first: Page, numbers: range
+    ) -> t.Iterator[Page]:
+        """The pages `numbers` of the window in that order, several requested at once."""
+        depth = self._tap_helpscout.parallel_requests
+        if depth == 1:
+            for number in numbers:
+                yield self.fetch_page(context, self.page_token(first, number))
+            return
+        pool = self._tap_helpscout.request_pool
+        waiting: collections.deque[concurrent.futures.Future[Page]] = collections.deque()
+        upcoming = iter(numbers)
+        try:
+            for number in upcoming:
+                token = self.page_token(first, number)
+                waiting.append(pool.submit(self.fetch_page, context, token))
+                if len(waiting) >= depth:
+                    break
+            while waiting:
+                page = waiting.popleft().result()
+                number = next(upcoming, 0)
+                if number:
+                    token = self.page_token(first, number)
+                    waiting.append(pool.submit(self.fetch_page, context, token))
+                yield page
+        finally:
+            for future in waiting:
+                future.cancel()
+
+    def page_arrived(self, context: Context | None, records: list[dict[str, t.Any]]) -> None:
+        """Called with the new records of each page before they are emitted; a hook."""
 
     def page_token(self, first: Page, number: int) -> t.Any:
         """The request token of page `number`: the server's own link, with that page number."""

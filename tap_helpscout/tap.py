@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import functools
 import typing as t
@@ -122,6 +123,17 @@ class TapHelpScout(Tap):
             ),
         ),
         th.Property(
+            "max_parallel_requests",
+            th.IntegerType(minimum=1, maximum=8),
+            default=4,
+            title="Requests in flight",
+            description=(
+                "How many requests the tap keeps in flight at once (pages of a window read "
+                "ahead, threads of several conversations), all within the one shared rate "
+                "budget. 1 sends one request at a time."
+            ),
+        ),
+        th.Property(
             "request_timeout_seconds",
             th.IntegerType(minimum=1),
             default=60,
@@ -193,6 +205,18 @@ class TapHelpScout(Tap):
     def pacer(self) -> RequestPacer:
         """The one pacer of this run: every stream's requests share the account's budget."""
         return RequestPacer(max_requests_per_minute=self.config.get("max_requests_per_minute"))
+
+    @property
+    def parallel_requests(self) -> int:
+        """How many requests may be in flight at once."""
+        return int(self.config.get("max_parallel_requests", 4))
+
+    @functools.cached_property
+    def request_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The worker threads that send requests ahead of the records being emitted."""
+        return concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.parallel_requests, thread_name_prefix="helpscout-request"
+        )
 
     @functools.cached_property
     def sync_upper_bound(self) -> datetime.datetime:
