@@ -44,21 +44,36 @@ def to_utc_timestamp(value: t.Any) -> str | None:
 
 
 class _Plan:
-    """What to do with one level of a record: which keys hold timestamps or nested parts."""
+    """What to do with one level of a record, worked out once per stream, not per record.
 
-    __slots__ = ("children", "is_timestamp", "items")
+    `fields` maps each declared API key to its record key and what to do with its value: None
+    to keep it as it is, `_TIMESTAMP` to normalise it, or the plan of a nested object or list.
+    """
 
-    def __init__(self, schema: dict[str, t.Any]) -> None:
+    __slots__ = ("fields", "is_timestamp", "items")
+
+    def __init__(self, schema: dict[str, t.Any], rename: t.Callable[[str], str]) -> None:
         self.is_timestamp = schema.get("format") == _DATE_TIME
-        self.children: dict[str, _Plan] = {
-            name: _Plan(sub) for name, sub in schema.get("properties", {}).items()
-        }
+        self.fields: dict[str, tuple[str, _Plan | None]] = {}
+        for name, sub in schema.get("properties", {}).items():
+            child = _Plan(sub, rename)
+            self.fields[name] = (rename(name), child if child.does_something else None)
         items = schema.get("items")
-        self.items = _Plan(items) if isinstance(items, dict) else None
+        item_plan = _Plan(items, rename) if isinstance(items, dict) else None
+        self.items = item_plan if item_plan is not None and item_plan.does_something else None
+
+    @property
+    def does_something(self) -> bool:
+        return self.is_timestamp or bool(self.fields) or self.items is not None
 
 
 class RecordShaper:
-    """Shapes raw API objects of one stream into records that match its declared schema."""
+    """Shapes raw API objects of one stream into records that match its declared schema.
+
+    Keys the schema does not declare are left out, as the SDK's type conformance would leave
+    them out (every object of the schema forbids additional properties); the stream turns that
+    conformance off, so this is the one pass over each record.
+    """
 
     def __init__(
         self,
@@ -74,32 +89,51 @@ class RecordShaper:
             snake_case_keys: Rename keys to snake_case.
             lifted: Keys of `_embedded` to lift into the record, mapped to their record key.
         """
-        self._plan = _Plan(api_schema)
-        self._rename = snake_case if snake_case_keys else str
+        self._plan = _Plan(api_schema, snake_case if snake_case_keys else str)
         self._lifted = dict(lifted or {})
+        self._dropped: set[str] = set()
 
     def __call__(self, raw: dict[str, t.Any]) -> dict[str, t.Any]:
         """Return the record for one API object. `raw` itself is not modified."""
-        embedded = raw.get("_embedded")
-        top = {key: value for key, value in raw.items() if key != "_embedded"}
-        for embedded_key, record_key in self._lifted.items():
-            top[record_key] = embedded.get(embedded_key) if isinstance(embedded, dict) else None
-        return self._shape_object(top, self._plan)
+        if self._lifted:
+            embedded = raw.get("_embedded")
+            raw = dict(raw)
+            for embedded_key, record_key in self._lifted.items():
+                raw[record_key] = embedded.get(embedded_key) if isinstance(embedded, dict) else None
+        return self._shape_object(raw, self._plan)
 
-    def _shape_object(self, value: dict[str, t.Any], plan: _Plan | None) -> dict[str, t.Any]:
-        children = plan.children if plan else {}
-        return {
-            self._rename(key): self._shape(item, children.get(key))
-            for key, item in value.items()
-            if key != "_links"
-        }
+    def _shape_object(self, value: dict[str, t.Any], plan: _Plan) -> dict[str, t.Any]:
+        fields = plan.fields
+        shaped: dict[str, t.Any] = {}
+        for key, item in value.items():
+            found = fields.get(key)
+            if found is None:
+                if key not in _NAVIGATION:
+                    self._note_dropped(key)
+                continue
+            name, child = found
+            shaped[name] = item if child is None or item is None else self._shape(item, child)
+        return shaped
 
-    def _shape(self, value: t.Any, plan: _Plan | None) -> t.Any:
-        if plan is not None and plan.is_timestamp:
+    def _shape(self, value: t.Any, plan: _Plan) -> t.Any:
+        if plan.is_timestamp:
+            if isinstance(value, str) and _CANONICAL_UTC.match(value):
+                return value
             return to_utc_timestamp(value)
         if isinstance(value, dict):
-            return self._shape_object(value, plan)
+            return self._shape_object(value, plan) if plan.fields else value
         if isinstance(value, list):
-            items = plan.items if plan else None
-            return [self._shape(item, items) for item in value]
+            items = plan.items
+            if items is None:
+                return value
+            return [self._shape(item, items) if item is not None else None for item in value]
         return value
+
+    def _note_dropped(self, key: str) -> None:
+        if key not in self._dropped:
+            self._dropped.add(key)
+            logger.warning("Leaving out the field %s: the stream's schema does not declare it", key)
+
+
+# HAL navigation and embedded parts: never columns (lifted parts are read before shaping).
+_NAVIGATION = frozenset({"_links", "_embedded"})

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
@@ -46,6 +47,8 @@ class TapHelpScout(Tap):
 
     name = "tap-helpscout"
     package_name = "tap-helpscout-sdk"
+    # Writes each message with msgspec, several times faster than the default JSON writer.
+    message_writer_class = MsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(

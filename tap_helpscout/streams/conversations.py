@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import typing as t
 from urllib.parse import urlparse
 
+from singer_sdk import metrics
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
@@ -258,6 +260,29 @@ class ConversationThreadsStream(HelpScoutStream):
         super().__init__(tap)
         self._handoff = tap.thread_handoff
         self._send = self.request_decorator(self._send_once)
+        self._run_counter: _RunCounter | None = None
+
+    @override
+    def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:
+        # The SDK announces the sync of every conversation's threads: a line per conversation,
+        # 100,000 in a large backfill. The conversations stream's progress lines say more.
+        if level == logging.INFO and message.startswith("Beginning sync of"):
+            level = logging.DEBUG
+        super().log(message, *args, level=level, **kwargs)
+
+    @override
+    def get_record_counter(
+        self, *, endpoint: str | None = None, log_interval: float = metrics.DEFAULT_LOG_INTERVAL
+    ) -> metrics.Counter:
+        # One counter for the whole run, logged at its interval, instead of one METRIC line per
+        # conversation (with the conversation's id as its context).
+        if self._run_counter is None:
+            self._run_counter = _RunCounter(
+                metrics.Metric.RECORD_COUNT,
+                {metrics.Tag.STREAM: self.name},
+                log_interval=log_interval,
+            )
+        return self._run_counter
 
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
@@ -312,6 +337,23 @@ class ConversationThreadsStream(HelpScoutStream):
         record = self._shape(row)
         record[self.field("conversationId")] = context["conversation_id"]
         return record
+
+
+class _RunCounter(metrics.Counter):
+    """A record counter shared by every conversation's thread sync, logged at its interval."""
+
+    @override
+    def with_context(self, value: Context | None) -> None:
+        return
+
+    @override
+    def __enter__(self) -> _RunCounter:
+        return self
+
+    @override
+    def exit(self) -> None:
+        if self._ready_to_log():
+            self._pop()
 
 
 def _json_text(action: dict[str, t.Any]) -> str | None:
