@@ -351,7 +351,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--conversations", type=int, default=5000, help="account size for a, c")
     parser.add_argument(
-        "--ceiling-conversations", type=int, default=20000, help="account size for b"
+        "--ceiling-conversations", type=int, default=5000, help="account size for b"
     )
     parser.add_argument("--rate", type=int, default=400, help="requests a minute for b")
     parser.add_argument("--latency-ms", type=int, default=150, help="latency per request for b")

@@ -36,6 +36,7 @@ from tap_helpscout.errors import (
 )
 from tap_helpscout.naming import snake_case, snake_case_schema
 from tap_helpscout.pacing import retry_after_seconds
+from tap_helpscout.progress import Progress
 from tap_helpscout.records import RecordShaper
 from tap_helpscout.windows import (
     ServerClock,
@@ -433,6 +434,7 @@ class WindowedStream(HelpScoutStream):
         self._tap_helpscout = tap
         self.window: Window | None = None
         self._send = self.request_decorator(self._send_once)
+        self.progress: Progress | None = None
 
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
@@ -441,11 +443,15 @@ class WindowedStream(HelpScoutStream):
             self.logger.info("%s is up to date to %s", self.name, format_time(start))
             return
         planner = WindowPlanner(start, end)
+        pacer = self._pacer
+        self.progress = Progress(self.name, self.logger, requests_sent=lambda: pacer.requests_sent)
         while (window := planner.next_window()) is not None:
             is_last = window.end >= end
             # The last window reaches to the moment it is read: see the class docstring.
             self.window = Window(window.start, self._now()) if is_last else window
             probe = self.fetch_page(context, None)
+            # The first proposal covers the whole range: its counts are the whole sync's.
+            self.progress.expect(probe.total_elements, probe.total_pages)
             if planner.is_too_large(window, probe.total_pages):
                 self.logger.info(
                     "%s: window %s to %s holds %d pages, splitting it",
@@ -473,6 +479,7 @@ class WindowedStream(HelpScoutStream):
                 )
                 shrank = yield from self._read_window(context, self.fetch_page(context, None))
         self.window = None
+        self.progress.log(finished=True)
 
     def _read_window(
         self, context: Context | None, first: Page
@@ -491,6 +498,8 @@ class WindowedStream(HelpScoutStream):
                 if key is None or key not in emitted:
                     emitted.add(key)
                     fresh.append(record)
+            if self.progress is not None:
+                self.progress.page_read(len(fresh))
             self.page_arrived(context, fresh)
             return fresh
 
