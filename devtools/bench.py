@@ -174,7 +174,11 @@ def run_process(who: str, command: list[str], log: Path) -> Run:
         assert process.stdout is not None
         reader = threading.Thread(target=_count_output, args=(process.stdout, records, state))
         reader.start()
+        peak = [0]
+        sampler = threading.Thread(target=_sample_peak_rss, args=(process.pid, peak))
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
+        sampler.join()
         wall = time.monotonic() - started
         reader.join()
         process.stdout.close()
@@ -183,11 +187,28 @@ def run_process(who: str, command: list[str], log: Path) -> Run:
         who=who,
         wall_seconds=wall,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        # ru_maxrss of a child counts the parent's memory copied at fork time; the high-water
+        # mark of the tap's own address space is read from /proc instead.
+        peak_rss_mb=peak[0] / 1024,
         records=dict(records),
         last_state=state[0] if state else None,
         returncode=process.returncode,
     )
+
+
+def _sample_peak_rss(pid: int, peak: list[int]) -> None:
+    """Follow the process's resident high-water mark (VmHWM, kB) until it exits."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
+        if match is None:  # a zombie: the process has exited
+            return
+        peak[0] = max(peak[0], int(match.group(1)))
+        time.sleep(0.05)
 
 
 def _write(folder: Path, name: str, content: Any) -> Path:

@@ -453,6 +453,11 @@ class WindowedStream(HelpScoutStream):
             # The first proposal covers the whole range: its counts are the whole sync's.
             self.progress.expect(probe.total_elements, probe.total_pages)
             if planner.is_too_large(window, probe.total_pages):
+                # The page read says where the window's records begin: the empty stretch before
+                # them (often years, from an early start date) costs no request of its own.
+                floor = self.earliest_time(probe.records[0]) if probe.records else None
+                if floor is not None:
+                    planner.skip_empty(window, floor - CLOCK_MARGIN, probe.total_pages)
                 self.logger.info(
                     "%s: window %s to %s holds %d pages, splitting it",
                     self.name,
@@ -557,6 +562,15 @@ class WindowedStream(HelpScoutStream):
             for future in waiting:
                 future.cancel()
 
+    def earliest_time(self, first_record: dict[str, t.Any]) -> datetime.datetime | None:
+        """A time no record of the window, whose first raw record this is, changed before.
+
+        None when the stream cannot tell (its pages are not sorted by the window's time).
+        Streams sorted ascending by modification time use the first record's creation time:
+        nothing is modified before it is created.
+        """
+        return None
+
     def record_key(self, record: dict[str, t.Any]) -> t.Hashable | None:
         """What identifies a raw record within a window, so a page read twice emits it once.
 
@@ -650,3 +664,14 @@ class WindowedStream(HelpScoutStream):
 
 def _count(value: t.Any) -> int:
     return value if isinstance(value, int) and value > 0 else 0
+
+
+def created_at(record: dict[str, t.Any]) -> datetime.datetime | None:
+    """A raw record's `createdAt`, or None when it has none that parses."""
+    value = record.get("createdAt")
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None

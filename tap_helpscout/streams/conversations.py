@@ -12,11 +12,12 @@ from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_helpscout import schema as s
-from tap_helpscout.client import HelpScoutStream, WindowedStream
+from tap_helpscout.client import HelpScoutStream, WindowedStream, created_at
 from tap_helpscout.errors import ResourceGoneError
 from tap_helpscout.windows import format_time
 
 if t.TYPE_CHECKING:
+    import datetime
     from concurrent.futures import Future
 
     from singer_sdk.helpers.types import Context
@@ -184,6 +185,11 @@ class ConversationsStream(WindowedStream):
     @property
     def _threads_wanted(self) -> bool:
         return any(child.selected for child in self.child_streams)
+
+    @override
+    def earliest_time(self, first_record: dict[str, t.Any]) -> datetime.datetime | None:
+        # Pages are sorted by modification time, ascending.
+        return created_at(first_record)
 
     @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
