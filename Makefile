@@ -5,7 +5,7 @@ VENV := .venv
 BQ_VENV := .venv-bq
 PY := $(VENV)/bin/python
 
-.PHONY: help check-python venv bq-venv install demo test lint docs hub clean
+.PHONY: help check-python venv bq-venv install demo test lint docs hub clean peer-venv bench
 
 help:
 	@echo "make demo   - run the whole pipeline against the local Help Scout simulator and BigQuery emulator"
@@ -62,3 +62,15 @@ docs: $(VENV)/.done
 # Re-run after any change to the tap's settings, or after merging one.
 hub: $(VENV)/.done
 	$(PY) -m devtools.hub
+
+# singer-io's tap-helpscout 1.2.2 from PyPI, in a venv of its own, for the benchmark's comparison.
+.venv-peer/.done: | check-python
+	rm -rf .venv-peer && $(PYTHON311) -m venv .venv-peer
+	.venv-peer/bin/pip install -q tap-helpscout==1.2.2
+	touch $@
+
+peer-venv: .venv-peer/.done
+
+# The speed benchmark (minutes, not part of `make test`). Flags: make bench BENCH_ARGS="--help".
+bench: $(VENV)/.done peer-venv
+	$(PY) -m devtools.bench $(BENCH_ARGS)

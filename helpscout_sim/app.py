@@ -587,7 +587,10 @@ class SimulatorApp:
             values.update(dict(parse_qsl(text, keep_blank_values=True)))
 
         grant = values.get("grant_type", "")
-        if grant != "client_credentials":
+        # The authorization-code flow's renewal (what singer-io's tap uses) is accepted too: any
+        # non-empty refresh token with the right client, answered with a new one (they rotate).
+        refreshing = grant == "refresh_token" and bool(values.get("refresh_token"))
+        if grant != "client_credentials" and not refreshing:
             return Response(
                 400,
                 {
@@ -620,11 +623,14 @@ class SimulatorApp:
         expires_in = self.switches.token_expires_in
         self.tokens[token] = self.clock() + expires_in
         self.stats.tokens_issued += 1
-        return Response(
-            200,
-            {"token_type": "bearer", "access_token": token, "expires_in": expires_in},
-            PLAIN_JSON,
-        )
+        issued: dict[str, Any] = {
+            "token_type": "bearer",
+            "access_token": token,
+            "expires_in": expires_in,
+        }
+        if refreshing:
+            issued["refresh_token"] = secrets.token_hex(20)
+        return Response(200, issued, PLAIN_JSON)
 
     # -- helpers -------------------------------------------------------------------------------
     def _cached(self, key: tuple[Any, ...], build: Callable[[], list[Any]]) -> list[Any]:

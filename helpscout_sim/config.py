@@ -52,6 +52,14 @@ class SimulatorConfig:
     merged_fraction: float = field(
         default=0.02, metadata=_doc("share of conversations merged into another one (301)")
     )
+    user_updated_always: bool = field(
+        default=False,
+        metadata=_doc(
+            "give every conversation a userUpdatedAt (its creation time when no user acted); "
+            "singer-io's tap fails on a conversation with neither userUpdatedAt nor "
+            "customerWaitingSince, so the benchmark turns this on to run it"
+        ),
+    )
     history_days: int = field(default=365, metadata=_doc("days of history before data_end"))
     data_end: str = field(
         default="2025-06-01T00:00:00Z",

@@ -179,6 +179,8 @@ class Dataset:
 
     seed: int
     data_end: int
+    #: Give a conversation no user touched its creation time as `userUpdatedAt` (see config).
+    user_updated_always: bool = False
     users: list[dict[str, Any]] = field(default_factory=list)
     mailboxes: list[dict[str, Any]] = field(default_factory=list)
     folders: list[list[dict[str, Any]]] = field(default_factory=list)
@@ -268,7 +270,9 @@ def build_dataset(config: SimulatorConfig) -> Dataset:
     data_end = parse_strict(config.data_end)
     if data_end is None:
         raise ValueError("data_end must look like 2025-06-01T00:00:00Z")
-    data = Dataset(seed=config.seed, data_end=data_end)
+    data = Dataset(
+        seed=config.seed, data_end=data_end, user_updated_always=config.user_updated_always
+    )
     rng = random.Random(config.seed)
     start = data_end - config.history_days * DAY
     account_start = start - 400 * DAY
@@ -669,6 +673,8 @@ def derive_activity(data: Dataset, conv: Conversation) -> None:
         conv.closed_by = conv.assignee_id or int(data.users[0]["id"])
     if imported:
         conv.cws_time = 0  # imported conversations carry an empty customerWaitingSince
+    if data.user_updated_always and not conv.user_updated_at:
+        conv.user_updated_at = conv.created_at
     conv.cws_from = latest_reply_from if conv.cws_time else ""
 
 

@@ -6,6 +6,8 @@ modules are declarations.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import dataclasses
 import datetime
 import functools
@@ -20,6 +22,7 @@ from urllib.parse import ParseResult, urlparse
 import backoff
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.streams import RESTStream
 from singer_sdk.streams.rest import PageContext
@@ -34,6 +37,7 @@ from tap_helpscout.errors import (
 )
 from tap_helpscout.naming import snake_case, snake_case_schema
 from tap_helpscout.pacing import retry_after_seconds
+from tap_helpscout.progress import Progress
 from tap_helpscout.records import RecordShaper
 from tap_helpscout.windows import (
     ServerClock,
@@ -107,6 +111,10 @@ class HelpScoutStream(RESTStream[t.Any]):
     #: Key names declared in API case; converted with the schema.
     api_primary_keys: t.ClassVar[tuple[str, ...]] = ("id",)
     api_replication_key: t.ClassVar[str | None] = None
+    #: The record shaper already gives every record the schema's keys and types (timestamps as
+    #: RFC 3339 UTC, undeclared keys left out), so the SDK's second pass over every value of
+    #: every record would only cost time.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: Tries per request, the first one included, before a retriable error stops the run.
     #: When set (the credentials check does), overrides the `max_retries` setting.
     max_request_tries: int | None = None
@@ -489,6 +497,15 @@ class WindowReader(HelpScoutStream):
     record into a page still to be read, never into one already read, except across the
     boundary of page 1 and 2, which is re-read when the page 2 answer reports fewer records in
     the window than page 1 did. "Now" is the server's, from its `Date` header.
+
+    Pages read ahead: to keep a few requests in flight, pages N down to 2 are requested in that
+    order but up to `max_parallel_requests` at once, and the server may then answer them in any
+    order, so the argument above no longer holds within a group in flight. What still holds:
+    members only ever leave, so totalElements never grows, and when every page of the read
+    reports page 1's totalElements, no member left between the first and the last answer: all
+    pages were cut from one and the same list, and together they hold all of it. When any page
+    reports fewer, the window is read again one page at a time in the order above, which is
+    complete on its own; records already emitted are not emitted twice.
     """
 
     def __init__(self, tap: TapHelpScout) -> None:
@@ -497,36 +514,103 @@ class WindowReader(HelpScoutStream):
         self._tap_helpscout = tap
         self.window: Window | None = None
         self._send = self.request_decorator(self._send_once)
+        self.progress: Progress | None = None
 
     def _read_window(
         self, context: Context | None, first: Page
     ) -> t.Generator[dict[str, t.Any], None, bool]:
-        """Emit every record of the window whose first page is `first`; say if it shrank."""
+        """Emit every record of the window whose first page is `first`; say if it shrank.
+
+        See the class docstring for why the pages are read in this order and when the window
+        is read again.
+        """
         emitted: set[t.Any] = set()
 
-        def new(records: list[dict[str, t.Any]]) -> t.Iterator[dict[str, t.Any]]:
+        def new(records: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+            fresh = []
             for record in records:
                 key = self.record_key(record)
-                if key is None:
-                    yield record
-                elif key not in emitted:
+                if key is None or key not in emitted:
                     emitted.add(key)
-                    yield record
+                    fresh.append(record)
+            if self.progress is not None:
+                self.progress.page_read(len(fresh))
+            self.page_arrived(context, fresh)
+            return fresh
 
         yield from new(first.records)
-        remaining = first.total_elements
-        for number in range(first.total_pages, 1, -1):
-            page = self.fetch_page(context, self.page_token(first, number))
+        lowest = first.total_elements
+        numbers = range(first.total_pages, 1, -1)
+        for page in self._pages_ahead(context, first, numbers):
+            yield from new(page.records)
+            lowest = min(lowest, page.total_elements)
+        shrank = lowest < first.total_elements
+        if not shrank or first.total_pages <= 1:
+            return shrank
+        if self._tap_helpscout.parallel_requests == 1 or len(numbers) <= 1:
+            # Read one at a time, last to first: only the page 1 / page 2 boundary can have
+            # been crossed.
+            yield from new(self.fetch_page(context, None).records)
+            return shrank
+        again = self.fetch_page(context, None)
+        yield from new(again.records)
+        remaining = again.total_elements
+        for number in range(again.total_pages, 1, -1):
+            page = self.fetch_page(context, self.page_token(again, number))
             yield from new(page.records)
             remaining = page.total_elements
-        shrank = remaining < first.total_elements
-        if shrank and first.total_pages > 1:
+        if remaining < again.total_elements and again.total_pages > 1:
             yield from new(self.fetch_page(context, None).records)
         return shrank
 
-    def record_key(self, raw: dict[str, t.Any]) -> t.Hashable | None:
-        """What identifies a raw record, to emit it once when a shifted page repeats it."""
-        return raw.get("id")
+    def _pages_ahead(
+        self, context: Context | None, first: Page, numbers: range
+    ) -> t.Iterator[Page]:
+        """The pages `numbers` of the window in that order, several requested at once."""
+        depth = self._tap_helpscout.parallel_requests
+        if depth == 1:
+            for number in numbers:
+                yield self.fetch_page(context, self.page_token(first, number))
+            return
+        pool = self._tap_helpscout.request_pool
+        waiting: collections.deque[concurrent.futures.Future[Page]] = collections.deque()
+        upcoming = iter(numbers)
+        try:
+            for number in upcoming:
+                token = self.page_token(first, number)
+                waiting.append(pool.submit(self.fetch_page, context, token))
+                if len(waiting) >= depth:
+                    break
+            while waiting:
+                page = waiting.popleft().result()
+                number = next(upcoming, 0)
+                if number:
+                    token = self.page_token(first, number)
+                    waiting.append(pool.submit(self.fetch_page, context, token))
+                yield page
+        finally:
+            for future in waiting:
+                future.cancel()
+
+    def earliest_time(self, first_record: dict[str, t.Any]) -> datetime.datetime | None:
+        """A time no record of the window, whose first raw record this is, changed before.
+
+        None when the stream cannot tell (its pages are not sorted by the window's time).
+        Streams sorted ascending by modification time use the first record's creation time:
+        nothing is modified before it is created.
+        """
+        return None
+
+    def record_key(self, record: dict[str, t.Any]) -> t.Hashable | None:
+        """What identifies a raw record within a window, so a page read twice emits it once.
+
+        None when the record carries no key: it is then always emitted. (An object's `id()`
+        is no key: it is reused as soon as an emitted record is freed.)
+        """
+        return record.get("id")
+
+    def page_arrived(self, context: Context | None, records: list[dict[str, t.Any]]) -> None:
+        """Called with the new records of each page before they are emitted; a hook."""
 
     def page_token(self, first: Page, number: int) -> t.Any:
         """The request token of page `number`: the server's own link, with that page number."""
@@ -598,12 +682,21 @@ class WindowedStream(WindowReader):
             self.logger.info("%s is up to date to %s", self.name, format_time(start))
             return
         planner = WindowPlanner(start, end)
+        pacer = self._pacer
+        self.progress = Progress(self.name, self.logger, requests_sent=lambda: pacer.requests_sent)
         while (window := planner.next_window()) is not None:
             is_last = window.end >= end and self._tap_helpscout.sync_end_is_open
             # The last window reaches to the moment it is read: see the class docstring.
             self.window = Window(window.start, self._now()) if is_last else window
             probe = self.fetch_page(context, None)
+            # The first proposal covers the whole range: its counts are the whole sync's.
+            self.progress.expect(probe.total_elements, probe.total_pages)
             if planner.is_too_large(window, probe.total_pages):
+                # The page read says where the window's records begin: the empty stretch before
+                # them (often years, from an early start date) costs no request of its own.
+                floor = self.earliest_time(probe.records[0]) if probe.records else None
+                if floor is not None:
+                    planner.skip_empty(window, floor - CLOCK_MARGIN, probe.total_pages)
                 self.logger.info(
                     "%s: window %s to %s holds %d pages, splitting it",
                     self.name,
@@ -630,6 +723,7 @@ class WindowedStream(WindowReader):
                 )
                 shrank = yield from self._read_window(context, self.fetch_page(context, None))
         self.window = None
+        self.progress.log(finished=True)
 
     @override
     def read_first_page(self) -> int:
@@ -675,3 +769,14 @@ class WindowedStream(WindowReader):
 
 def _count(value: t.Any) -> int:
     return value if isinstance(value, int) and value > 0 else 0
+
+
+def created_at(record: dict[str, t.Any]) -> datetime.datetime | None:
+    """A raw record's `createdAt`, or None when it has none that parses."""
+    value = record.get("createdAt")
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None

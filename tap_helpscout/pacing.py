@@ -64,6 +64,8 @@ class RequestPacer:
         self._remaining: int | None = None
         self._blocked_until = 0.0
         self.waited_seconds = 0.0
+        #: Requests let through so far, by every stream and thread.
+        self.requests_sent = 0
 
     def before_request(self) -> None:
         """Wait, if needed, until the next request may be sent, and count it as sent."""
@@ -73,6 +75,7 @@ class RequestPacer:
                 wait, reason = self._wait_needed(now)
                 if wait <= 0:
                     self._sent.append(now)
+                    self.requests_sent += 1
                     if self._remaining is not None:
                         self._remaining -= 1
                     return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import functools
 import typing as t
@@ -9,6 +10,7 @@ from urllib.parse import urlparse
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
@@ -81,6 +83,8 @@ class TapHelpScout(Tap):
 
     name = "tap-helpscout"
     package_name = "tap-helpscout-sdk"
+    # Writes each message with msgspec, several times faster than the default JSON writer.
+    message_writer_class = MsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -177,6 +181,17 @@ class TapHelpScout(Tap):
                 "The most requests a minute the tap sends, to leave room in the account's shared "
                 "budget for other tools. Unset: no cap of its own; the tap still slows down as "
                 "Help Scout's remaining budget runs low and waits out every 429."
+            ),
+        ),
+        th.Property(
+            "max_parallel_requests",
+            th.IntegerType(minimum=1, maximum=8),
+            default=4,
+            title="Requests in flight",
+            description=(
+                "How many requests the tap keeps in flight at once (pages of a window read "
+                "ahead, threads of several conversations), all within the one shared rate "
+                "budget. 1 sends one request at a time."
             ),
         ),
         th.Property(
@@ -286,6 +301,18 @@ class TapHelpScout(Tap):
     def pacer(self) -> RequestPacer:
         """The one pacer of this run: every stream's requests share the account's budget."""
         return RequestPacer(max_requests_per_minute=self.config.get("max_requests_per_minute"))
+
+    @property
+    def parallel_requests(self) -> int:
+        """How many requests may be in flight at once."""
+        return int(self.config.get("max_parallel_requests", 4))
+
+    @functools.cached_property
+    def request_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The worker threads that send requests ahead of the records being emitted."""
+        return concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.parallel_requests, thread_name_prefix="helpscout-request"
+        )
 
     @functools.cached_property
     def sync_upper_bound(self) -> datetime.datetime:

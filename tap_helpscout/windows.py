@@ -87,6 +87,18 @@ class WindowPlanner:
         self.windows_split += 1
         return True
 
+    def skip_empty(self, window: Window, until: datetime.datetime, total_pages: int) -> None:
+        """Note that nothing of the too large `window` lies before `until`: start from there.
+
+        The `total_pages` the window held all lie between `until` and its end, so the next
+        proposal is sized by that stretch alone.
+        """
+        if not window.start < until < window.end:
+            return
+        self._start = until
+        span = (window.end - until) * (self._target_pages / max(total_pages, 1))
+        self._span = max(span, self._min_span)
+
     def finish(self, window: Window, total_pages: int) -> None:
         """Record that `window` was read whole, and size the next one."""
         self._start = window.end

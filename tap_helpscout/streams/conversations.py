@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import datetime
+import json
+import logging
 import typing as t
+from urllib.parse import urlparse
 
+from singer_sdk import metrics
+from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_helpscout import schema as s
-from tap_helpscout.client import HelpScoutStream, WindowedStream, WindowReader
+from tap_helpscout.client import HelpScoutStream, WindowedStream, WindowReader, created_at
 from tap_helpscout.errors import ResourceGoneError
 from tap_helpscout.windows import UTC, Window, format_time
 
 if t.TYPE_CHECKING:
+    import datetime
+    from concurrent.futures import Future
+
     from singer_sdk.helpers.types import Context
 
     from tap_helpscout.tap import TapHelpScout
@@ -68,41 +76,69 @@ THREAD_SCHEMA = s.record(
 
 
 class ThreadHandoff:
-    """Threads embedded in a conversation page, held until the threads stream takes them.
+    """Threads of the conversations read, held until the threads stream takes them.
+
+    For each conversation: its embedded threads when they are complete, or the request already
+    under way for them (threads of several conversations are fetched at once, ahead of the
+    records), or nothing when they must be fetched when asked for.
 
     Contexts carry ids only (the SDK copies them into log lines, and thread bodies must never
-    reach a log), so the embedded threads travel beside the context, keyed by conversation id.
+    reach a log), so the threads travel beside the context, keyed by conversation id.
     """
 
     def __init__(self) -> None:
         """Start empty."""
-        self._threads: dict[int, list[dict[str, t.Any]] | None] = {}
+        self._threads: dict[int, Held] = {}
 
-    def put(self, conversation_id: int, count: t.Any, conversation: dict[str, t.Any]) -> None:
-        """Keep a conversation's embedded threads, or None when they must be read separately.
+    @staticmethod
+    def complete_threads(conversation: dict[str, t.Any]) -> list[dict[str, t.Any]] | None:
+        """A conversation's embedded threads when they are all there and whole, else None.
 
-        They are complete when there are as many as the conversation's thread count says and
-        none of them is a chat, whose body embedding shortens. Anything odd (no count, threads
-        of the wrong shape) means they are read separately.
+        Anything odd (no usable thread count, threads of the wrong shape) means None: they are
+        then read on their own.
         """
         embedded = conversation.get("_embedded")
         threads = embedded.get("threads") if isinstance(embedded, dict) else None
+        count = _as_int(conversation.get("threads"))
         if threads is None and count == 0:
-            threads = []
-        complete = (
-            isinstance(threads, list)
-            and isinstance(count, int)
-            and len(threads) >= count
-            and all(
-                isinstance(thread, dict) and thread.get("type") not in _SHORTENED_WHEN_EMBEDDED
-                for thread in threads
-            )
-        )
-        self._threads[conversation_id] = threads if complete else None
+            return []
+        if not isinstance(threads, list) or count is None or len(threads) < count:
+            return None
+        for thread in threads:
+            if not isinstance(thread, dict) or thread.get("type") in _SHORTENED_WHEN_EMBEDDED:
+                return None
+        return threads
 
-    def take(self, conversation_id: int) -> list[dict[str, t.Any]] | None:
-        """The complete embedded threads of a conversation, or None if they must be fetched."""
+    def put(
+        self,
+        conversation: dict[str, t.Any],
+        fetch: t.Callable[[int], Future[list[dict[str, t.Any]]]] | None = None,
+    ) -> None:
+        """Keep a conversation's complete threads, or start `fetch` for them when given."""
+        conversation_id = _as_int(conversation.get("id"))
+        if conversation_id is None or conversation_id in self._threads:
+            return
+        threads = self.complete_threads(conversation)
+        if threads is None and fetch is not None:
+            self._threads[conversation_id] = fetch(conversation_id)
+        else:
+            self._threads[conversation_id] = threads
+
+    def take(self, conversation_id: int) -> Held:
+        """The threads of a conversation, the request under way for them, or None."""
         return self._threads.pop(conversation_id, None)
+
+
+def _as_int(value: t.Any) -> int | None:
+    """An id or a count as the record will carry it (the API may send numbers as text)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+Held = t.Union[list[dict[str, t.Any]], "Future[list[dict[str, t.Any]]]", None]
 
 
 class ConversationsStream(WindowedStream):
@@ -170,6 +206,11 @@ class ConversationsStream(WindowedStream):
         )
 
     @override
+    def earliest_time(self, first_record: dict[str, t.Any]) -> datetime.datetime | None:
+        # Pages are sorted by modification time, ascending.
+        return created_at(first_record)
+
+    @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         assert self.window is not None
         start, end = format_time(self.window.start), format_time(self.window.end)
@@ -188,6 +229,30 @@ class ConversationsStream(WindowedStream):
         return params
 
     @override
+    def page_arrived(self, context: Context | None, records: list[dict[str, t.Any]]) -> None:
+        # Threads that embedding cannot give are requested now, several at once, so they are
+        # ready, or nearly, when the threads stream asks for them record by record.
+        threads = self._threads_stream
+        if threads is None:
+            return
+        fetch = None
+        if self._tap_helpscout.parallel_requests > 1:
+            pool = self._tap_helpscout.request_pool
+
+            def fetch(conversation_id: int) -> Future[list[dict[str, t.Any]]]:
+                return pool.submit(threads.fetch_threads, conversation_id)
+
+        for record in records:
+            self._handoff.put(record, fetch)
+
+    @property
+    def _threads_stream(self) -> ConversationThreadsStream | None:
+        for child in self.child_streams:
+            if isinstance(child, ConversationThreadsStream) and child.selected:
+                return child
+        return None
+
+    @override
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
@@ -195,8 +260,6 @@ class ConversationsStream(WindowedStream):
         if record.get("id") is None:
             self.logger.warning("Skipping a conversation that has no usable id")
             return None
-        if self._threads_wanted:
-            self._handoff.put(record["id"], record.get(self.field("threads")), row)
         assert self.window is not None
         record[self.field("modifiedWindowEnd")] = format_time(self.window.end)
         return record
@@ -226,23 +289,72 @@ class ConversationThreadsStream(HelpScoutStream):
         """Create the stream, sharing the tap's thread handoff with the conversations stream."""
         super().__init__(tap)
         self._handoff = tap.thread_handoff
+        self._send = self.request_decorator(self._send_once)
+        self._run_counter: _RunCounter | None = None
+
+    @override
+    def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:
+        # The SDK announces the sync of every conversation's threads: a line per conversation,
+        # 100,000 in a large backfill. The conversations stream's progress lines say more.
+        if level == logging.INFO and message.startswith("Beginning sync of"):
+            level = logging.DEBUG
+        super().log(message, *args, level=level, **kwargs)
+
+    @override
+    def get_record_counter(
+        self, *, endpoint: str | None = None, log_interval: float = metrics.DEFAULT_LOG_INTERVAL
+    ) -> metrics.Counter:
+        # One counter for the whole run, logged at its interval, instead of one METRIC line per
+        # conversation (with the conversation's id as its context).
+        if self._run_counter is None:
+            self._run_counter = _RunCounter(
+                metrics.Metric.RECORD_COUNT,
+                {metrics.Tag.STREAM: self.name},
+                log_interval=log_interval,
+            )
+        return self._run_counter
 
     @override
     def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         assert context is not None
         conversation_id = context["conversation_id"]
-        embedded = self._handoff.take(conversation_id)
-        if embedded is not None:
-            yield from embedded
+        held = self._handoff.take(conversation_id)
+        if isinstance(held, list):
+            yield from held
             return
         try:
-            yield from super().read_records(context)
+            threads = held.result() if held is not None else self.fetch_threads(conversation_id)
         except ResourceGoneError as gone:
             self.logger.warning(
                 "Skipping the threads of conversation %s: it was merged or deleted (%s)",
                 conversation_id,
                 gone,
             )
+            return
+        yield from threads
+
+    def fetch_threads(self, conversation_id: int) -> list[dict[str, t.Any]]:
+        """Every thread of one conversation, all pages; safe to call from a worker thread."""
+        context = {"conversation_id": conversation_id}
+        paginator = self.get_new_paginator()
+        token: t.Any = None
+        threads: list[dict[str, t.Any]] = []
+        while True:
+            request = self.get_http_request(
+                page=PageContext(stream_context=context, next_page_token=token)
+            )
+            prepared = self.build_prepared_request(
+                method=request.method,
+                url=request.url,
+                params=request.encode_params(),
+                headers=request.headers,
+            )
+            response = self._send(prepared, context)
+            threads.extend(self.parse_response(response))
+            next_url = paginator.get_next_url(response)
+            if next_url is None:
+                return threads
+            token = urlparse(next_url)
 
     @override
     def post_process(
@@ -304,3 +416,25 @@ class ConversationIdsStream(WindowReader):
 
 
 _EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _RunCounter(metrics.Counter):
+    """A record counter shared by every conversation's thread sync, logged at its interval."""
+
+    @override
+    def with_context(self, value: Context | None) -> None:
+        return
+
+    @override
+    def __enter__(self) -> _RunCounter:
+        return self
+
+    @override
+    def exit(self) -> None:
+        if self._ready_to_log():
+            self._pop()
+
+
+def _json_text(action: dict[str, t.Any]) -> str | None:
+    entities = action.get("associatedEntities")
+    return None if entities is None else json.dumps(entities, sort_keys=True)

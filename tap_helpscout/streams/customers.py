@@ -7,10 +7,12 @@ import typing as t
 from typing_extensions import override
 
 from tap_helpscout import schema as s
-from tap_helpscout.client import WindowedStream
+from tap_helpscout.client import WindowedStream, created_at
 from tap_helpscout.windows import format_time
 
 if t.TYPE_CHECKING:
+    import datetime
+
     from singer_sdk.helpers.types import Context
 
 
@@ -85,6 +87,11 @@ class CustomersStream(WindowedStream):
             lines=s.strings(),
         ),
     )
+
+    @override
+    def earliest_time(self, first_record: dict[str, t.Any]) -> datetime.datetime | None:
+        # Pages are sorted by modification time, ascending.
+        return created_at(first_record)
 
     @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:

@@ -60,8 +60,8 @@ class HappinessRatingsReportStream(WindowedStream):
         return (count if isinstance(count, int) else 0), (pages if isinstance(pages, int) else 0)
 
     @override
-    def record_key(self, raw: dict[str, t.Any]) -> t.Hashable | None:
-        return (raw.get("ratingCustomerId"), raw.get("conversationId"), raw.get("ratingCreatedAt"))
+    def record_key(self, record: dict[str, t.Any]) -> t.Hashable | None:
+        return tuple(record.get(name) for name in self.api_primary_keys)
 
     @override
     def page_token(self, first: Page, number: int) -> int:

@@ -91,3 +91,36 @@ def test_tokens_expire_after_expires_in():
         assert client.get("/v2/users/me").status == 200
         time.sleep(1.2)
         assert client.get("/v2/users/me").status == 401
+
+
+def test_refresh_token_grant_issues_a_token_and_a_new_refresh_token(sim):
+    reply = call(
+        "POST",
+        f"{sim.url}/v2/oauth2/token",
+        data=_form(
+            grant_type="refresh_token",
+            client_id="sim-client-id",
+            client_secret="sim-client-secret",
+            refresh_token="any-refresh-token",
+        ),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status == 200
+    assert reply.body["refresh_token"] not in {"", "any-refresh-token"}
+    token = reply.body["access_token"]
+    listed = call("GET", f"{sim.url}/v2/users", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status == 200
+
+
+def test_refresh_token_grant_needs_the_client_and_a_refresh_token(sim):
+    for values in (
+        {"client_id": "sim-client-id", "client_secret": "wrong", "refresh_token": "r"},
+        {"client_id": "sim-client-id", "client_secret": "sim-client-secret"},
+    ):
+        reply = call(
+            "POST",
+            f"{sim.url}/v2/oauth2/token",
+            data=_form(grant_type="refresh_token", **values),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert reply.status in {400, 401}

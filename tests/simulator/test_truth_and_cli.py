@@ -116,3 +116,17 @@ def test_cli_help_lists_every_field():
     )
     for spec in SimulatorConfig.field_specs():
         assert "--" + spec.name.replace("_", "-") in result.stdout
+
+
+def test_user_updated_always_gives_every_conversation_a_user_updated_at():
+    from helpscout_sim import SimulatorConfig, SimulatorServer
+
+    with SimulatorServer(SimulatorConfig(seed=5, conversations=300)) as plain:
+        missing = [
+            c for c in plain.truth("conversations")["conversations"] if not c["userUpdatedAt"]
+        ]
+    assert missing, "the default data should hold conversations no user touched"
+    config = SimulatorConfig(seed=5, conversations=300, user_updated_always=True)
+    with SimulatorServer(config) as sim:
+        conversations = sim.truth("conversations")["conversations"]
+    assert all(c["userUpdatedAt"] for c in conversations)

@@ -83,3 +83,15 @@ def test_the_next_run_catches_up_to_the_latest_state() -> None:
     for conversation_id, conversation in truth.items():
         assert latest[conversation_id]["status"] == conversation["status"], conversation_id
         assert latest[conversation_id]["threads"] == conversation["threads"], conversation_id
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_nothing_is_lost_when_pages_in_flight_are_answered_out_of_order(seed: int) -> None:
+    # With latency, the pages read ahead are answered by the server in any order.
+    settings = {**DRIFT_SETTINGS, "seed": seed, "latency_ms": 20}
+    with SimulatorServer(SimulatorConfig(**settings)) as sim:
+        run = run_tap(sim_config(sim, max_parallel_requests=4))
+        assert run.returncode == 0, run.stderr[-3000:]
+        history = _get(sim, "/_sim/conversation_history")
+    emitted = {record["id"] for record in run.records("conversations")}
+    assert set(history["stable_ids"]) - emitted == set()

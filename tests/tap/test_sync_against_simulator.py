@@ -355,3 +355,19 @@ def test_a_failure_between_two_parents_sends_nothing_of_their_lists(
     assert run.returncode != 0
     assert sim.app.stats.faults_injected.get("status") == 1
     assert not [m for m in run.messages if m["type"] in {"SCHEMA", "RECORD"}]
+
+
+def test_ratings_over_many_pages_are_all_emitted(sim_factory: Any) -> None:
+    # Report rows carry no `id`: a page read again must not drop rows of other pages as seen.
+    sim = sim_factory(seed=4, conversations=2500)
+    config = sim_config(sim)
+    run = run_tap(config, catalog=select_only(discover(config), {"happiness_ratings_report"}))
+    assert run.returncode == 0, run.stderr[-3000:]
+    truth = sim.truth("happiness_ratings_report")["happiness_ratings_report"]
+    expected = {(r["ratingCustomerId"], r["id"], r["ratingCreatedAt"]) for r in truth}
+    emitted = {
+        (r["rating_customer_id"], r["conversation_id"], r["rating_created_at"])
+        for r in run.records("happiness_ratings_report")
+    }
+    assert len(truth) > 100
+    assert emitted == expected

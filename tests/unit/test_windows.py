@@ -61,3 +61,26 @@ def test_a_window_never_shrinks_below_the_minimum() -> None:
 def test_times_round_trip_in_the_apis_format() -> None:
     assert format_time(parse_time("2024-03-05T18:40:03.5+02:00")) == "2024-03-05T16:40:03Z"
     assert parse_time("2017-12-12T12:12:13").tzinfo is not None
+
+
+def test_an_empty_stretch_before_the_records_is_skipped_after_a_split() -> None:
+    planner = WindowPlanner(START, END)
+    window = planner.next_window()
+    assert window is not None
+    assert planner.is_too_large(window, 200)
+    data_start = datetime.datetime(2024, 1, 1, tzinfo=UTC)
+    planner.skip_empty(window, data_start, 200)
+    following = planner.next_window()
+    assert following is not None
+    assert following.start == data_start
+    assert following.end - following.start == (END - data_start) * (20 / 200)
+
+
+def test_a_floor_outside_the_window_changes_nothing() -> None:
+    planner = WindowPlanner(START, END)
+    window = planner.next_window()
+    assert window is not None
+    assert planner.is_too_large(window, 200)
+    before = planner.next_window()
+    planner.skip_empty(window, START - datetime.timedelta(days=1), 200)
+    assert planner.next_window() == before
