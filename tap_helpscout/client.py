@@ -34,6 +34,7 @@ from tap_helpscout.errors import (
     HelpScoutAPIError,
     RateLimitedError,
     ResourceGoneError,
+    TokenExpiredError,
 )
 from tap_helpscout.naming import snake_case, snake_case_schema
 from tap_helpscout.pacing import retry_after_seconds
@@ -128,7 +129,7 @@ class HelpScoutStream(RESTStream[t.Any]):
         self.primary_keys = [rename(key) for key in self.api_primary_keys]
         if self.api_replication_key:
             self.replication_key = rename(self.api_replication_key)
-        self._auth = tap.authenticator
+        self._tap_for_auth = tap
         self._pacer: RequestPacer = tap.pacer
         self._server_clock: ServerClock = tap.server_clock
         self._schema_written = False
@@ -205,7 +206,12 @@ class HelpScoutStream(RESTStream[t.Any]):
     @property
     @override
     def authenticator(self) -> ClientCredentialsAuthenticator:
-        return self._auth
+        # Built on first use, so that discovery needs no credentials at all.
+        return self._tap_for_auth.authenticator
+
+    @property
+    def _auth(self) -> ClientCredentialsAuthenticator:
+        return self._tap_for_auth.authenticator
 
     @property
     @override
@@ -240,6 +246,15 @@ class HelpScoutStream(RESTStream[t.Any]):
         return self._shape(row)
 
     @override
+    def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:
+        # The SDK authenticates while preparing, which would fetch the first token outside the
+        # retries; the token is added when the request is sent (`_request`, `_send_once`).
+        request = requests.Request(*args, **kwargs)
+        request.headers.setdefault("User-Agent", self.user_agent)
+        self.requests_session.auth = None
+        return self.requests_session.prepare_request(request)
+
+    @override
     def validate_response(self, response: requests.Response) -> None:
         self._pacer.observe(response)
         self._server_clock.observe(response.headers.get("Date"))
@@ -253,7 +268,7 @@ class HelpScoutStream(RESTStream[t.Any]):
                 msg = "Help Scout refused a freshly issued token: check client_id / client_secret"
                 raise CredentialsRefusedError(msg)
             msg = f"401 from Help Scout for {self._where(response)}: token expired, renewing it"
-            raise RetriableAPIError(msg, response)
+            raise TokenExpiredError(msg)
         self._auth.token_accepted()
         if status == HTTPStatus.FORBIDDEN:
             where = response.request.path_url or ""
@@ -318,6 +333,11 @@ class HelpScoutStream(RESTStream[t.Any]):
                 self._pacer.before_request()
                 try:
                     return func(prepared, context)
+                except TokenExpiredError as expired:
+                    # The authenticator has dropped the refused token: the same request goes
+                    # again at once with a new one. A new token refused too ends the run.
+                    self.logger.info("%s", expired)
+                    continue
                 except RateLimitedError as limited:
                     wait = limited.wait if limited.wait is not None else min(2.0**in_a_row, 60.0)
                     self.logger.warning(
@@ -347,7 +367,7 @@ class HelpScoutStream(RESTStream[t.Any]):
     @override
     def backoff_jitter(self, value: float) -> float:
         # A quarter either way: enough to spread retries out, small enough for short test waits.
-        return value * random.uniform(0.75, 1.25)  # noqa: S311
+        return min(value * random.uniform(0.75, 1.25), 60.0)  # noqa: S311
 
     @override
     def backoff_handler(self, details: Details) -> None:
@@ -745,6 +765,10 @@ class WindowedStream(WindowReader):
         return start
 
     def _finish_window(self, window: Window) -> None:
+        if not self.selected:
+            # Read only for its children: its records were not emitted, so a bookmark would
+            # make a later run that selects it skip them.
+            return
         state = self.stream_state
         end = window.end
         # Windows re-read for the lookback end before the bookmark: it never moves back.

@@ -36,3 +36,7 @@ class RateLimitedError(Exception):
 
 class AccessForbiddenError(HelpScoutAPIError):
     """A valid token was refused a list (403): a plan without reports, or an admin-only list."""
+
+
+class TokenExpiredError(Exception):
+    """A 401 on a token that had worked: a new token and the same request again, no retry spent."""

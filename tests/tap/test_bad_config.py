@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -50,3 +51,17 @@ def test_bad_settings_are_refused_before_any_request(
     assert "Traceback" not in run.stderr
     assert secret not in run.stderr
     assert secret not in "".join(str(m) for m in run.messages)
+
+
+def test_discovery_needs_no_credentials_and_no_network() -> None:
+    import subprocess
+
+    from tests.support.tap_runner import TAP
+
+    completed = subprocess.run(
+        [str(TAP), "--discover"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "Traceback" not in completed.stderr
+    names = {entry["tap_stream_id"] for entry in json.loads(completed.stdout)["streams"]}
+    assert "conversations" in names

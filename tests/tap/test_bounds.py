@@ -97,3 +97,18 @@ def test_the_safety_margin_keeps_reads_behind_the_sync_start() -> None:
 def test_end_boundaries(now: str, boundary: str, expected: str) -> None:
     result = END_BOUNDARIES[boundary](datetime.datetime.fromisoformat(now))
     assert result == datetime.datetime.fromisoformat(expected)
+
+
+def test_a_parent_read_only_for_its_children_keeps_no_bookmark(sim_factory: Any) -> None:
+    # Selecting only the threads must not make a later run that selects conversations skip them.
+    from tests.support.tap_runner import discover, select_only
+
+    sim = sim_factory(seed=9, conversations=60, customers=20)
+    config = sim_config(sim)
+    first = run_tap(config, catalog=select_only(discover(config), {"conversation_threads"}))
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.records("conversation_threads")
+    final = first.states()[-1]["bookmarks"]
+    assert not final.get("conversations", {}).get("replication_key_value")
+    second = run_tap(config, state=first.states()[-1])
+    assert len(second.records("conversations")) == len(sim.truth("conversations")["conversations"])

@@ -170,3 +170,22 @@ def test_threads_of_a_conversation_merged_or_deleted_meanwhile_are_skipped(
     # Only the threads of that one conversation are missing; everything else arrived.
     assert set(problems) == {"conversation_threads"}
     assert problems["conversation_threads"]["unexpected"] == []
+
+
+def test_a_401_spends_no_retry(sim_factory: Any) -> None:
+    faults = [{"path": "*", "kind": "expire_token", "after": 10, "count": 1}]
+    sim = sim_factory(seed=17, conversations=40, customers=20, faults=faults)
+    run = run_tap(sim_config(sim, max_retries=0))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sim.app.stats.faults_injected["expire_token"] == 1
+    assert sim.app.stats.tokens_issued == 2
+    assert mismatches(run, sim) == {}
+
+
+@pytest.mark.parametrize("kind", ["status", "reset"])
+def test_the_first_token_request_is_retried_too(sim_factory: Any, kind: str) -> None:
+    faults = [{"path": "/v2/oauth2/token", "kind": kind, "status": 503, "count": 1}]
+    sim, run = _run_with(sim_factory, faults)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sim.app.stats.faults_injected[kind] == 1
+    assert mismatches(run, sim) == {}

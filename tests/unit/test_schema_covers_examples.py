@@ -36,6 +36,7 @@ from tests.support.schema_check import (
 # Copies of the example documents of the API facts (shared/helpscout-api/examples).
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "api_examples"
 
+
 def _items(key: str) -> t.Callable[[t.Any], list[dict]]:
     return lambda document: document["_embedded"][key]
 
