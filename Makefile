@@ -34,7 +34,7 @@ MELTANO_QUIET := MELTANO_SEND_ANONYMOUS_USAGE_STATS=false MELTANO_DISABLE_TRACKI
 	MELTANO_CLI_DISABLE_VERSION_CHECK=true MELTANO_SNOWPLOW_COLLECTOR_ENDPOINTS='[]'
 
 # Meltano installs the tap (editable) and the pinned loader into .meltano/, from the lock file.
-.meltano/.done: $(VENV)/.done meltano.yml plugins/loaders/target-bigquery--z3z1ma.lock
+.meltano/.done: $(VENV)/.done meltano.yml pyproject.toml plugins/loaders/target-bigquery--z3z1ma.lock
 	$(MELTANO_QUIET) $(VENV)/bin/meltano install
 	touch $@
 

@@ -398,6 +398,14 @@ class ConversationIdsStream(WindowReader):
         yield from rows
 
     @override
+    def read_first_page(self) -> int:
+        self.window = Window(_EARLIEST, self._now())
+        try:
+            return super().read_first_page()
+        finally:
+            self.window = None
+
+    @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         assert self.window is not None
         return {

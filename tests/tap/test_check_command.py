@@ -115,3 +115,13 @@ def test_the_config_can_come_from_the_environment(sim_factory: Any) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert _lines(result.stdout)["users"].startswith("ok (")
+
+
+def test_the_opt_in_stream_can_be_checked_when_selected(sim_factory: Any, tmp_path: Path) -> None:
+    sim = sim_factory(seed=5)
+    config = sim_config(sim)
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(select_only(discover(config), {"conversation_ids"})))
+    result = _check(tmp_path, config, "--catalog", str(catalog))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _lines(result.stdout)["conversation_ids"].startswith("ok (25 records")

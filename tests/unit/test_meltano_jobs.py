@@ -24,3 +24,9 @@ def test_daily_and_weekly_jobs_run_different_extractors_into_bigquery() -> None:
     assert schedules["helpscout-daily"]["interval"] == "@daily"
     # Wednesdays: the week that ended on Sunday, once support has had time to tag it.
     assert schedules["helpscout-weekly"]["interval"].split()[4] == "3"
+
+
+def test_the_opt_in_stream_is_not_selected_by_meltano() -> None:
+    # Meltano selects everything by default; conversation_ids must be asked for.
+    tap = next(p for p in PROJECT["plugins"]["extractors"] if p["name"] == "tap-helpscout")
+    assert tap["select"] == ["*.*", "!conversation_ids.*"]
