@@ -133,6 +133,7 @@ class HelpScoutStream(RESTStream[t.Any]):
         self._pacer: RequestPacer = tap.pacer
         self._server_clock: ServerClock = tap.server_clock
         self._schema_written = False
+        self._send: t.Callable[..., requests.Response] | None = None
         #: Why the stream stopped in this run (a 403), or None while it may run.
         self.skipped_because: str | None = None
         self._shape = RecordShaper(
@@ -391,7 +392,17 @@ class HelpScoutStream(RESTStream[t.Any]):
         The request comes from the stream's own `get_http_request`, with the same URL,
         parameters, token and error mapping as a run. Nothing is emitted and no bookmark moves.
         """
-        request = self.get_http_request(page=PageContext(stream_context=None, next_page_token=None))
+        return sum(1 for _ in self.parse_response(self.send_page_request(None, None)))
+
+    def send_page_request(self, context: Context | None, token: t.Any) -> requests.Response:
+        """Send the stream's request for one page (the first when `token` is None).
+
+        Built by the stream's own `get_http_request`; sent with the token, pacing, retries and
+        error mapping of every request. Safe to call from a worker thread.
+        """
+        request = self.get_http_request(
+            page=PageContext(stream_context=context, next_page_token=token)
+        )
         prepared = self.build_prepared_request(
             method=request.method,
             url=request.url,
@@ -399,8 +410,9 @@ class HelpScoutStream(RESTStream[t.Any]):
             headers=request.headers,
             data=request.data,
         )
-        response = self.request_decorator(self._send_once)(prepared, None)
-        return sum(1 for _ in self.parse_response(response))
+        if self._send is None:
+            self._send = self.request_decorator(self._send_once)
+        return self._send(prepared, context)
 
     def _send_once(
         self, prepared: requests.PreparedRequest, context: Context | None
@@ -533,7 +545,6 @@ class WindowReader(HelpScoutStream):
         super().__init__(tap)
         self._tap_helpscout = tap
         self.window: Window | None = None
-        self._send = self.request_decorator(self._send_once)
         self.progress: Progress | None = None
 
     def _read_window(
@@ -644,16 +655,7 @@ class WindowReader(HelpScoutStream):
 
     def fetch_page(self, context: Context | None, token: t.Any) -> Page:
         """Request one page of the current window (the first when `token` is None)."""
-        request = self.get_http_request(
-            page=PageContext(stream_context=context, next_page_token=token)
-        )
-        prepared = self.build_prepared_request(
-            method=request.method,
-            url=request.url,
-            params=request.encode_params(),
-            headers=request.headers,
-        )
-        response = self._send(prepared, context)
+        response = self.send_page_request(context, token)
         body = response_body(response)
         total_elements, total_pages = self.page_counts(body)
         links = body.get("_links") if isinstance(body, dict) else None

@@ -9,7 +9,6 @@ import typing as t
 from urllib.parse import urlparse
 
 from singer_sdk import metrics
-from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_helpscout import schema as s
@@ -289,7 +288,6 @@ class ConversationThreadsStream(HelpScoutStream):
         """Create the stream, sharing the tap's thread handoff with the conversations stream."""
         super().__init__(tap)
         self._handoff = tap.thread_handoff
-        self._send = self.request_decorator(self._send_once)
         self._run_counter: _RunCounter | None = None
 
     @override
@@ -340,16 +338,7 @@ class ConversationThreadsStream(HelpScoutStream):
         token: t.Any = None
         threads: list[dict[str, t.Any]] = []
         while True:
-            request = self.get_http_request(
-                page=PageContext(stream_context=context, next_page_token=token)
-            )
-            prepared = self.build_prepared_request(
-                method=request.method,
-                url=request.url,
-                params=request.encode_params(),
-                headers=request.headers,
-            )
-            response = self._send(prepared, context)
+            response = self.send_page_request(context, token)
             threads.extend(self.parse_response(response))
             next_url = paginator.get_next_url(response)
             if next_url is None:
