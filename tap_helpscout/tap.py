@@ -265,6 +265,10 @@ class TapHelpScout(Tap):
         if secret is not None and str(secret):
             # jsonschema quotes the offending value, which here may be the secret itself.
             errors = [error.replace(str(secret), "***") for error in errors]
+        known = set(self.config_jsonschema["properties"])
+        if unknown := sorted(key for key in self.config if key not in known):
+            # Most likely a typo (`clientsecret`); never fatal, since Meltano may pass extras.
+            self.logger.warning("Ignoring unknown settings: %s", ", ".join(unknown))
         url = urlparse(str(self.config.get("api_url", "")))
         if url.scheme not in {"http", "https"} or not url.netloc:
             errors.append("api_url must be an http(s) URL")

@@ -65,3 +65,13 @@ def test_discovery_needs_no_credentials_and_no_network() -> None:
     assert "Traceback" not in completed.stderr
     names = {entry["tap_stream_id"] for entry in json.loads(completed.stdout)["streams"]}
     assert "conversations" in names
+
+
+def test_an_unknown_setting_is_named_in_a_warning(shared_sim: Any) -> None:
+    from tests.support.tap_runner import discover, select_only
+
+    config = sim_config(shared_sim, clientsecret=SECRET)
+    run = run_tap(config, catalog=select_only(discover(config), {"users"}))
+    assert run.returncode == 0
+    assert "Ignoring unknown settings: clientsecret" in run.stderr
+    assert SECRET not in run.stderr
