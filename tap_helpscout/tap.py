@@ -5,9 +5,11 @@ from __future__ import annotations
 import concurrent.futures
 import datetime
 import functools
+import json
 import typing as t
 from urllib.parse import urlparse
 
+import simplejson
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -343,6 +345,9 @@ class TapHelpScout(Tap):
     def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
         try:
             super().invoke(**kwargs)
+        except (json.JSONDecodeError, simplejson.JSONDecodeError) as error:
+            cls.logger.error("A --state or --catalog file is not valid JSON: %s", error)
+            raise SystemExit(1) from None
         except HelpScoutAPIError as error:
             # A refused credential or an API that keeps failing is a message for a person, not
             # a traceback; the STATE written so far only claims finished windows.

@@ -75,3 +75,23 @@ def test_an_unknown_setting_is_named_in_a_warning(shared_sim: Any) -> None:
     assert run.returncode == 0
     assert "Ignoring unknown settings: clientsecret" in run.stderr
     assert SECRET not in run.stderr
+
+
+def test_a_state_file_that_is_not_json_is_one_line(shared_sim: Any, tmp_path: Any) -> None:
+    import subprocess
+
+    from tests.support.tap_runner import TAP
+
+    config, state = tmp_path / "config.json", tmp_path / "state.json"
+    config.write_text(json.dumps(sim_config(shared_sim)))
+    state.write_text("")
+    completed = subprocess.run(
+        [str(TAP), "--config", str(config), "--state", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert "not valid JSON" in completed.stderr.strip().splitlines()[-1]
