@@ -112,6 +112,9 @@ class HelpScoutStream(RESTStream[t.Any]):
     #: Key names declared in API case; converted with the schema.
     api_primary_keys: t.ClassVar[tuple[str, ...]] = ("id",)
     api_replication_key: t.ClassVar[str | None] = None
+    #: For a child stream: the record key (API case) that carries its parent's id, and the
+    #: context key the id comes from, e.g. ("mailboxId", "mailbox_id").
+    parent_id_field: t.ClassVar[tuple[str, str] | None] = None
     #: The record shaper already gives every record the schema's keys and types (timestamps as
     #: RFC 3339 UTC, undeclared keys left out), so the SDK's second pass over every value of
     #: every record would only cost time.
@@ -244,7 +247,12 @@ class HelpScoutStream(RESTStream[t.Any]):
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        return self._shape(row)
+        record = self._shape(row)
+        if self.parent_id_field is not None:
+            field, context_key = self.parent_id_field
+            assert context is not None
+            record[self.field(field)] = context[context_key]
+        return record
 
     @override
     def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:
@@ -806,3 +814,23 @@ def created_at(record: dict[str, t.Any]) -> datetime.datetime | None:
         return parse_time(value)
     except ValueError:
         return None
+
+
+class ModifiedAtStream(WindowedStream):
+    """Windows of Help Scout's modification time, pages sorted by it, oldest first."""
+
+    @override
+    def earliest_time(self, first_record: dict[str, t.Any]) -> datetime.datetime | None:
+        # Nothing is modified before it is created.
+        return created_at(first_record)
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        assert self.window is not None
+        start, end = format_time(self.window.start), format_time(self.window.end)
+        return {
+            "modifiedSince": start,
+            "query": f"(modifiedAt:[{start} TO {end}])",
+            "sortField": "modifiedAt",
+            "sortOrder": "asc",
+        }

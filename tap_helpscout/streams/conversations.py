@@ -12,7 +12,7 @@ from singer_sdk import metrics
 from typing_extensions import override
 
 from tap_helpscout import schema as s
-from tap_helpscout.client import HelpScoutStream, WindowedStream, WindowReader, created_at
+from tap_helpscout.client import HelpScoutStream, ModifiedAtStream, WindowReader
 from tap_helpscout.errors import ResourceGoneError
 from tap_helpscout.windows import UTC, Window, format_time
 
@@ -140,7 +140,7 @@ def _as_int(value: t.Any) -> int | None:
 Held = t.Union[list[dict[str, t.Any]], "Future[list[dict[str, t.Any]]]", None]
 
 
-class ConversationsStream(WindowedStream):
+class ConversationsStream(ModifiedAtStream):
     """Conversations, read by the window of their (hidden) modification time."""
 
     name = "conversations"
@@ -205,22 +205,9 @@ class ConversationsStream(WindowedStream):
         )
 
     @override
-    def earliest_time(self, first_record: dict[str, t.Any]) -> datetime.datetime | None:
-        # Pages are sorted by modification time, ascending.
-        return created_at(first_record)
-
-    @override
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
-        assert self.window is not None
-        start, end = format_time(self.window.start), format_time(self.window.end)
-        params: dict[str, t.Any] = {
-            # Without `status=all` the API hides pending, closed and spam conversations.
-            "status": "all",
-            "modifiedSince": start,
-            "query": f"(modifiedAt:[{start} TO {end}])",
-            "sortField": "modifiedAt",
-            "sortOrder": "asc",
-        }
+        # Without `status=all` the API hides pending, closed and spam conversations.
+        params = {"status": "all", **super().get_url_params(context, next_page_token)}
         if self.mailbox_ids:
             params["mailbox"] = ",".join(str(mailbox_id) for mailbox_id in self.mailbox_ids)
         if self._threads_wanted:
@@ -281,6 +268,7 @@ class ConversationThreadsStream(HelpScoutStream):
     state_partitioning_keys: t.ClassVar[list[str]] = []
     lifted_embedded: t.ClassVar[dict[str, str]] = {"attachments": "attachments"}
     api_schema = THREAD_SCHEMA
+    parent_id_field = ("conversationId", "conversation_id")
     # A merged conversation's threads answer 301/404: that is a skipped parent, not a redirect.
     allow_redirects = False
 
@@ -344,15 +332,6 @@ class ConversationThreadsStream(HelpScoutStream):
             if next_url is None:
                 return threads
             token = urlparse(next_url)
-
-    @override
-    def post_process(
-        self, row: dict[str, t.Any], context: Context | None = None
-    ) -> dict[str, t.Any] | None:
-        assert context is not None
-        record = self._shape(row)
-        record[self.field("conversationId")] = context["conversation_id"]
-        return record
 
 
 class ConversationIdsStream(WindowReader):

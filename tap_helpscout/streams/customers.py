@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import typing as t
 
-from typing_extensions import override
-
 from tap_helpscout import schema as s
-from tap_helpscout.client import WindowedStream, created_at
-from tap_helpscout.windows import format_time
+from tap_helpscout.client import ModifiedAtStream
 
 if t.TYPE_CHECKING:
-    import datetime
-
-    from singer_sdk.helpers.types import Context
+    pass
 
 
 def _entries(*, typed: bool = True) -> s.JSONSchema:
@@ -24,7 +19,7 @@ def _entries(*, typed: bool = True) -> s.JSONSchema:
     return s.array(s.obj(**item))
 
 
-class CustomersStream(WindowedStream):
+class CustomersStream(ModifiedAtStream):
     """Customers, read by the window of their modification time (`updatedAt`)."""
 
     name = "customers"
@@ -87,19 +82,3 @@ class CustomersStream(WindowedStream):
             lines=s.strings(),
         ),
     )
-
-    @override
-    def earliest_time(self, first_record: dict[str, t.Any]) -> datetime.datetime | None:
-        # Pages are sorted by modification time, ascending.
-        return created_at(first_record)
-
-    @override
-    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
-        assert self.window is not None
-        start, end = format_time(self.window.start), format_time(self.window.end)
-        return {
-            "modifiedSince": start,
-            "query": f"(modifiedAt:[{start} TO {end}])",
-            "sortField": "modifiedAt",
-            "sortOrder": "asc",
-        }

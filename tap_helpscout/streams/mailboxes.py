@@ -59,15 +59,7 @@ class MailboxChildStream(FullTableStream):
 
     parent_stream_type = MailboxesStream
     state_partitioning_keys: t.ClassVar[list[str]] = []
-
-    @override
-    def post_process(
-        self, row: dict[str, t.Any], context: Context | None = None
-    ) -> dict[str, t.Any] | None:
-        assert context is not None
-        record = self._shape(row)
-        record[self.field("mailboxId")] = context["mailbox_id"]
-        return record
+    parent_id_field = ("mailboxId", "mailbox_id")
 
 
 class MailboxFoldersStream(MailboxChildStream):
